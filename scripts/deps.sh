@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Installs what a make target needs, when it is missing: apt on Debian and
+# Ubuntu, apk on Alpine. Usage: scripts/deps.sh PROFILE...  Profiles:
+#   build   compiler, libconfuse, zlib, libssh headers (make)
+#   static  musl-gcc and the tools that build the pinned sources (make static)
+#   check   libcheck and the real peers the tests talk to (make check)
+#   bench   the tools vcinit is compared with (make bench)
+set -eu
+
+debian_pkgs() {
+	case $1 in
+	build) echo gcc make pkg-config libconfuse-dev zlib1g-dev libssh-dev file ;;
+	static) echo musl-tools cmake curl ca-certificates xz-utils bzip2 \
+		autoconf automake libtool autopoint flex gettext make file ;;
+	check) echo check valgrind util-linux procps psmisc file python3 \
+		clang openssh-client ;;
+	bench) echo supervisor s6 runit tini hyperfine gettext-base ;;
+	*) echo "deps.sh: unknown profile $1" >&2; exit 64 ;;
+	esac
+}
+
+alpine_pkgs() {
+	case $1 in
+	build) echo build-base pkgconf confuse-dev zlib-dev libssh-dev file ;;
+	static) echo musl-dev cmake curl ca-certificates xz bzip2 autoconf \
+		automake libtool gettext-dev flex make file ;;
+	check) echo check-dev valgrind util-linux procps psmisc file python3 \
+		clang openssh-client ;;
+	bench) echo supervisor s6 runit tini hyperfine gettext ;;
+	*) echo "deps.sh: unknown profile $1" >&2; exit 64 ;;
+	esac
+}
+
+missing=""
+if command -v dpkg-query >/dev/null 2>&1; then
+	for profile in "$@"; do
+		for p in $(debian_pkgs "$profile"); do
+			st=$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null || true)
+			case $st in *" installed") ;; *) missing="$missing $p" ;; esac
+		done
+	done
+	[ -z "$missing" ] && exit 0
+	echo "deps.sh: installing$missing" >&2
+	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+	# Packages must not start daemons on the build machine.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+		$SUDO chmod 755 /usr/sbin/policy-rc.d
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq || true
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+elif command -v apk >/dev/null 2>&1; then
+	for profile in "$@"; do missing="$missing $(alpine_pkgs "$profile")"; done
+	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+	# shellcheck disable=SC2086
+	$SUDO apk add --no-cache -q $missing
+else
+	echo "deps.sh: neither apt nor apk found; install by hand:" \
+		"$(for p in "$@"; do debian_pkgs "$p"; done)" >&2
+	exit 69
+fi
