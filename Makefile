@@ -62,8 +62,7 @@ ifneq ($(VCSSHD_SRCS),)
 PROGRAMS += $(OUT)/vcsshd
 endif
 
-.PHONY: all static asan deps check unit integration demo bench clean \
-	check-zabbix check-ssh fuzz install
+.PHONY: all static asan deps check unit unit-bins integration demo bench clean
 all: deps $(PROGRAMS)
 
 deps:
@@ -143,9 +142,6 @@ unit: all unit-bins
 integration: all
 	@tests/run-all.sh integration
 
-check-zabbix: all
-	@tests/zabbix/run.sh
-
 demo: all
 	@scripts/demo.sh
 
@@ -156,3 +152,6 @@ bench: all
 
 clean:
 	rm -rf $(BUILD)
+
+# Targets of the agent and of vcsshd (check-zabbix, fuzz, bench parts).
+-include monitor/module.mk ssh/module.mk

@@ -6,6 +6,9 @@
 #   static  musl-gcc and the tools that build the pinned sources (make static)
 #   check   libcheck and the real peers the tests talk to (make check)
 #   bench   the tools vcinit is compared with (make bench)
+#   ssh     the OpenSSH client and server, dropbear, ssh-audit (vcsshd tests)
+#   zabbix  zabbix_get and zabbix_agentd 6.0 (agent tests)
+#   zabbix-server  a real Zabbix server and PostgreSQL (make check-zabbix)
 set -eu
 
 debian_pkgs() {
@@ -16,6 +19,10 @@ debian_pkgs() {
 	check) echo check valgrind util-linux procps psmisc file python3 \
 		clang openssh-client ;;
 	bench) echo supervisor s6 runit tini hyperfine gettext-base ;;
+	ssh) echo openssh-client openssh-server openssh-sftp-server dropbear-bin \
+		ssh-audit tmux ;;
+	zabbix) echo zabbix-proxy-sqlite3 zabbix-agent zabbix-agent2 ;;
+	zabbix-server) echo zabbix-server-pgsql postgresql ;;
 	*) echo "deps.sh: unknown profile $1" >&2; exit 64 ;;
 	esac
 }
@@ -28,6 +35,9 @@ alpine_pkgs() {
 	check) echo check-dev valgrind util-linux procps psmisc file python3 \
 		clang openssh-client ;;
 	bench) echo supervisor s6 runit tini hyperfine gettext ;;
+	ssh) echo openssh-client openssh-server openssh-sftp-server dropbear tmux ;;
+	zabbix) echo zabbix-utils zabbix-agent zabbix-agent2 ;;
+	zabbix-server) echo zabbix-server-pgsql postgresql ;;
 	*) echo "deps.sh: unknown profile $1" >&2; exit 64 ;;
 	esac
 }

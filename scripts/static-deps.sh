@@ -86,11 +86,12 @@ build_confuse() {
 	stamp confuse "$CONFUSE_VERSION"
 }
 
+# cmake takes its initial C flags from CFLAGS (set below for each build).
 cmake_common() {
 	echo -DCMAKE_C_COMPILER=musl-gcc -DCMAKE_BUILD_TYPE=MinSizeRel \
-		"-DCMAKE_C_FLAGS=-ffunction-sections -fdata-sections" \
 		-DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib
 }
+export CFLAGS="-ffunction-sections -fdata-sections"
 
 build_mbedtls() {
 	stamp_ok mbedtls "$MBEDTLS_VERSION" && return 0
