@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1372,6 +1373,62 @@ config_free(struct vc_config *c)
 	free(c);
 }
 
+int
+config_add_command(struct vc_config *c, const char *name, char *const *argv,
+    struct buf *errors)
+{
+	struct svc_config *s, *grown;
+	int n = 0;
+
+	if (config_find(c, name) != NULL) {
+		buf_addf(errors, "%s: a service is named '%s', the name of the "
+		    "command line's main service\n", c->dir, name);
+		return -1;
+	}
+	grown = realloc(c->services, sizeof(*s) * ((size_t)c->nservices + 1));
+	if (grown == NULL) {
+		buf_addf(errors, "out of memory\n");
+		return -1;
+	}
+	c->services = grown;
+	for (int i = 0; i < c->nservices; i++) {
+		if (c->services[i].main) {
+			c->services[i].main = false;
+			c->services[i].enabled = false;
+			c->services[i].disabled_why = "replaced by the command "
+			    "line";
+		}
+	}
+	s = &c->services[c->nservices++];
+	memset(s, 0, sizeof(*s));
+	while (argv[n] != NULL) {
+		n++;
+	}
+	s->name = strdup(name);
+	s->file = strdup("command line");
+	s->argv = calloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n && s->argv != NULL; i++) {
+		s->argv[i] = strdup(argv[i]);
+	}
+	s->environment = calloc(1, sizeof(char *));
+	s->depends = calloc(1, sizeof(char *));
+	s->wait_for = calloc(1, sizeof(char *));
+	s->home = strdup("/root");
+	s->restart = RESTART_NEVER;
+	s->type = SVC_LONGRUN;
+	s->ready.fd = -1;
+	s->stop_signal = SIGTERM;
+	s->stop_timeout_ms = 5000;
+	s->main = true;
+	s->enabled = true;
+	s->log = LOG_TO_STDOUT;
+	s->inherit_stdio = true;
+	s->restart_delay_ms = 100;
+	s->restart_max_delay_ms = 30000;
+	s->restart_reset_ms = 10000;
+	return 0;
+}
+
 struct svc_config *
 config_find(struct vc_config *c, const char *name)
 {
@@ -1432,5 +1489,6 @@ config_svc_equal(const struct svc_config *a, const struct svc_config *b)
 	    a->log == b->log && a->enabled == b->enabled &&
 	    a->restart_delay_ms == b->restart_delay_ms &&
 	    a->restart_max_delay_ms == b->restart_max_delay_ms &&
-	    a->restart_reset_ms == b->restart_reset_ms;
+	    a->restart_reset_ms == b->restart_reset_ms &&
+	    a->inherit_stdio == b->inherit_stdio;
 }

@@ -87,6 +87,8 @@ struct svc_config {
 	int64_t restart_max_delay_ms;	/* immediate restart, and the cap */
 	int64_t restart_reset_ms;	/* up this long: the backoff resets */
 	bool builtin;		/* agent or sshd, made from vcore.conf */
+	bool inherit_stdio;	/* the command line's main service: it keeps
+				 * vcinit's stdin, stdout and stderr */
 };
 
 struct vc_config {
@@ -125,6 +127,14 @@ struct config_params {
 struct vc_config *config_load(const struct config_params *params,
     struct buf *errors);
 void config_free(struct vc_config *cfg);
+
+/*
+ * Adds the main service given on vcinit's command line, named name, which
+ * replaces any service with main = true. Returns 0, or -1 with the reason
+ * appended to errors.
+ */
+int config_add_command(struct vc_config *cfg, const char *name,
+    char *const *argv, struct buf *errors);
 
 /* The service named name, or NULL. */
 struct svc_config *config_find(struct vc_config *cfg, const char *name);

@@ -205,7 +205,7 @@ userdb_user(const char *passwd_path, const char *group_path,
     const char *name, struct userdb_user *out, char *err, size_t errlen)
 {
 	struct user_search s = { .name = name, .out = out };
-	unsigned long id;
+	unsigned long id = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));

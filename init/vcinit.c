@@ -1,9 +1,633 @@
 /* SPDX-License-Identifier: ISC */
+/*
+ * vcinit itself: PID 1 of a container (or a subreaper under another init).
+ * It blocks signals first and reads them from a signalfd, loads and checks
+ * the config (exit 78 on errors, before anything runs), starts the
+ * services, then runs the one event loop until a shutdown has stopped them
+ * all and nothing is left, and exits with the status DESIGN.md promises.
+ */
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/fdutil.h"
+#include "common/log.h"
+#include "common/signame.h"
+#include "init/loop.h"
 #include "init/vcinit.h"
+#include "supervise/control.h"
+#include "supervise/supervisor.h"
+
+#define EX_USAGE 64
+#define MAIN_COMMAND_NAME "cmd"
+#define OUTPUT_QUEUE_MIN (16 * 1024)
+/* After the services, what is left gets SIGTERM and this long to go. */
+#define SWEEP_GRACE_MS 1000
+
+extern char **environ;
+
+/* What PID 1 does once the services are down. */
+enum ending { RUNNING, SWEEP_TERM, SWEEP_KILL, ENDED };
+
+struct vcinit {
+	struct loop *loop;
+	struct output out;
+	struct supervisor sup;
+	struct control ctl;
+	int sigfd;
+	sigset_t old_mask;
+	bool pid1;
+	const char *dir;
+	char self_exe[PATH_MAX];
+	char sshd_exe[PATH_MAX];
+	char **cmd;		/* the main command, or NULL */
+	int64_t shutdown_override_ms;	/* VCORE_SHUTDOWN_TIMEOUT, or -1 */
+	bool child_exited;
+	bool shutdown_wanted;
+	bool reload_wanted;
+	enum ending ending;
+	uint64_t sweep_timer;
+};
+
+static const int handled_signals[] = {
+	SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+	SIGPWR, SIGALRM,
+};
+
+/*
+ * The kernel drops signals that PID 1 neither blocks nor handles, so they
+ * are blocked before anything else and read from a signalfd.
+ */
+static int
+setup_signals(struct vcinit *vc)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(int); i++) {
+		sigaddset(&set, handled_signals[i]);
+	}
+	if (sigprocmask(SIG_BLOCK, &set, &vc->old_mask) == -1) {
+		return -1;
+	}
+	/* A write to a closed pipe is an error to handle, not a death;
+	 * taking the terminal for the main command must not stop us. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGTTOU, SIG_IGN);
+	(void)signal(SIGTTIN, SIG_IGN);
+	vc->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return vc->sigfd < 0 ? -1 : 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: vcinit [-c DIR] [--] [COMMAND [ARG...]]\n"
+	    "       vcinit ctl|agent|probe ...  (vcctl is vcinit ctl)\n");
+}
+
+static int
+parse_args(struct vcinit *vc, int argc, char **argv)
+{
+	int opt;
+
+	vc->dir = CONFIG_DEFAULT_DIR;
+	/* "+": options end at the first word that is not one. */
+	while ((opt = getopt(argc, argv, "+c:hV")) != -1) {
+		switch (opt) {
+		case 'c':
+			vc->dir = optarg;
+			break;
+		case 'V':
+			printf("vcinit %s\n", VCORE_VERSION);
+			exit(0);
+		case 'h':
+			usage();
+			exit(0);
+		default:
+			usage();
+			return -1;
+		}
+	}
+	vc->cmd = optind < argc ? argv + optind : NULL;
+	return 0;
+}
+
+/* Finds our own executable (for the agent and probes) and vcsshd beside it. */
+static void
+find_programs(struct vcinit *vc, const char *argv0)
+{
+	ssize_t n = readlink("/proc/self/exe", vc->self_exe,
+	    sizeof(vc->self_exe) - 1);
+	char *slash;
+
+	if (n > 0) {
+		vc->self_exe[n] = '\0';
+	} else {
+		snprintf(vc->self_exe, sizeof(vc->self_exe), "%s",
+		    argv0[0] == '/' ? argv0 : "/usr/sbin/vcinit");
+	}
+	snprintf(vc->sshd_exe, sizeof(vc->sshd_exe), "%s", vc->self_exe);
+	slash = strrchr(vc->sshd_exe, '/');
+	if (slash != NULL) {
+		snprintf(slash + 1, sizeof(vc->sshd_exe) -
+		    (size_t)(slash + 1 - vc->sshd_exe), "vcsshd");
+	}
+}
+
+/* VCORE_DISABLE=a,b: those services are off by policy. */
+static void
+apply_disable(struct vc_config *cfg)
+{
+	const char *list = getenv("VCORE_DISABLE");
+	char name[128];
+
+	while (list != NULL && *list != '\0') {
+		size_t len = strcspn(list, ", ");
+		struct svc_config *s;
+
+		if (len > 0 && len < sizeof(name)) {
+			memcpy(name, list, len);
+			name[len] = '\0';
+			s = config_find(cfg, name);
+			if (s == NULL) {
+				vlog_warn("VCORE_DISABLE names '%s', which is not "
+				    "a service", name);
+			} else {
+				s->enabled = false;
+				s->disabled_why = "VCORE_DISABLE";
+			}
+		}
+		list += len;
+		list += strspn(list, ", ");
+	}
+}
+
+/* Loads the config with what the command line and environment add.
+ * Returns NULL with the errors appended. */
+static struct vc_config *
+load_config(struct vcinit *vc, struct buf *errors)
+{
+	struct config_params p = { .dir = vc->dir, .self_exe = vc->self_exe,
+		.sshd_exe = vc->sshd_exe };
+	struct vc_config *cfg = config_load(&p, errors);
+
+	if (cfg == NULL) {
+		return NULL;
+	}
+	if (vc->cmd != NULL && config_add_command(cfg, MAIN_COMMAND_NAME,
+	    vc->cmd, errors) == -1) {
+		config_free(cfg);
+		return NULL;
+	}
+	if (vc->shutdown_override_ms >= 0) {
+		cfg->shutdown_timeout_ms = vc->shutdown_override_ms;
+	}
+	apply_disable(cfg);
+	return cfg;
+}
+
+static int
+read_environment(struct vcinit *vc)
+{
+	const char *v = getenv("VCORE_SHUTDOWN_TIMEOUT");
+	char err[128];
+
+	vc->shutdown_override_ms = -1;
+	if (v != NULL && clock_parse_duration(v, &vc->shutdown_override_ms,
+	    err, sizeof(err)) == -1) {
+		fprintf(stderr, "vcinit: fatal: VCORE_SHUTDOWN_TIMEOUT: %s\n",
+		    err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The container's environment for root's SSH sessions (DESIGN:
+ * Environment): NUL-separated NAME=value entries, as /proc/PID/environ,
+ * mode 0600, replaced atomically.
+ */
+static void
+write_environment(struct vcinit *vc)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	int fd;
+	bool ok = true;
+
+	snprintf(path, sizeof(path), "%s/environment", vc->sup.runtime_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		vlog_warn("unable to write %s: %s", tmp, strerror(errno));
+		return;
+	}
+	for (char **e = environ; e != NULL && *e != NULL && ok; e++) {
+		if (strncmp(*e, "NOTIFY_SOCKET=", 14) != 0) {
+			ok = fd_write_all(fd, *e, strlen(*e) + 1) == 0;
+		}
+	}
+	if (close(fd) == -1 || !ok || rename(tmp, path) == -1) {
+		vlog_warn("unable to write %s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+	}
+}
+
+static void
+on_reload_request(struct vcinit *vc, struct buf *reply)
+{
+	struct buf errors = { 0 }, report = { 0 };
+	struct vc_config *cfg = load_config(vc, &errors);
+	const char *p;
+
+	if (cfg == NULL) {
+		vlog_warn("reload: the configuration has errors; nothing "
+		    "changed:");
+		for (p = buf_str(&errors); *p != '\0'; p += strcspn(p, "\n") + 1) {
+			vlog_warn("%.*s", (int)strcspn(p, "\n"), p);
+		}
+		if (reply != NULL) {
+			buf_add(reply, errors.data, errors.len);
+		}
+		buf_free(&errors);
+		return;
+	}
+	sup_reload(&vc->sup, cfg, &report);
+	for (p = buf_str(&report); *p != '\0'; p += strcspn(p, "\n") + 1) {
+		vlog_info("reload: %.*s", (int)strcspn(p, "\n"), p);
+	}
+	if (report.len == 0) {
+		vlog_info("reload: nothing changed");
+	}
+	if (reply != NULL) {
+		buf_add(reply, report.data, report.len);
+	}
+	buf_free(&report);
+	buf_free(&errors);
+}
+
+static int
+control_reload(void *arg, struct buf *reply)
+{
+	struct vcinit *vc = arg;
+	size_t before = reply->len;
+	struct vc_config *old = vc->sup.config;
+
+	on_reload_request(vc, reply);
+	(void)before;
+	return vc->sup.config == old ? -1 : 0;
+}
+
+static void
+control_shutdown(void *arg)
+{
+	struct vcinit *vc = arg;
+
+	vc->shutdown_wanted = true;
+}
+
+/* Our own messages join the services' lines in the output queue. */
+static void
+log_to_queue(enum vlog_level level, const char *line, size_t len, void *arg)
+{
+	struct vcinit *vc = arg;
+
+	(void)level;
+	output_put(&vc->out, &vc->out.err, line, len, true);
+}
+
+static void
+read_signals(struct vcinit *vc)
+{
+	struct signalfd_siginfo si;
+
+	while (read(vc->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+
+		switch (sig) {
+		case SIGCHLD:
+			vc->child_exited = true;
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+		case SIGPWR:
+			if (!vc->sup.shutting_down) {
+				vlog_info("SIG%s: shutting down",
+				    signame_of(sig));
+			}
+			vc->shutdown_wanted = true;
+			break;
+		case SIGHUP:
+			vc->reload_wanted = true;
+			break;
+		default:
+			/* Not lost: the main service gets it, as from tini. */
+			if (!sup_forward_signal(&vc->sup, sig)) {
+				vlog_info("SIG%s received: no main service to "
+				    "pass it to", signame_of(sig));
+			}
+			break;
+		}
+	}
+}
+
+static void
+reap_children(struct vcinit *vc)
+{
+	int status;
+	pid_t pid;
+
+	vc->child_exited = false;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (!sup_child_exited(&vc->sup, pid, status)) {
+			vlog_debug("reaped orphan %d", (int)pid);
+		}
+	}
+}
+
+/* As a subreaper we may not kill(-1): signal our own children instead
+ * (orphans of the services are reparented to us). Returns how many. */
+static int
+signal_children(struct vcinit *vc, int sig)
+{
+	char path[64], buf[512];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if (vc->pid1) {
+		return kill(-1, sig) == 0 ? 1 : 0;
+	}
+	d = opendir("/proc");
+	if (d == NULL) {
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *close_paren;
+		int fd;
+		ssize_t len;
+		long ppid;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9') {
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			continue;
+		}
+		len = read(fd, buf, sizeof(buf) - 1);
+		(void)close(fd);
+		if (len <= 0) {
+			continue;
+		}
+		buf[len] = '\0';
+		/* "pid (comm) state ppid": comm may hold spaces and ')'. */
+		close_paren = strrchr(buf, ')');
+		if (close_paren == NULL || sscanf(close_paren + 2, "%*c %ld",
+		    &ppid) != 1 || ppid != (long)getpid()) {
+			continue;
+		}
+		if (kill((pid_t)atol(de->d_name), sig) == 0) {
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* Names what is left, for debugging stray processes. */
+static void
+log_leftovers(void)
+{
+	char path[64], comm[64];
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		int fd;
+		ssize_t n;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+		    strcmp(de->d_name, "1") == 0) {
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+		fd_close(&fd);
+		comm[n > 0 ? n - 1 : 0] = '\0';
+		vlog_debug("left: pid %s (%s)", de->d_name, comm);
+	}
+	if (d != NULL) {
+		closedir(d);
+	}
+}
+
+static bool
+anything_left(struct vcinit *vc)
+{
+	if (vc->pid1) {
+		/* Everything in the namespace but us can be signalled. */
+		return kill(-1, 0) == 0;
+	}
+	return signal_children(vc, 0) > 0;
+}
+
+static void
+on_sweep_timer(void *arg)
+{
+	struct vcinit *vc = arg;
+
+	vc->sweep_timer = 0;
+	if (vc->ending == SWEEP_TERM) {
+		vlog_warn("processes left after %dms: sending SIGKILL",
+		    SWEEP_GRACE_MS);
+		(void)signal_children(vc, SIGKILL);
+		vc->ending = SWEEP_KILL;
+	}
+}
+
+/* Once every service is down: what is left (daemons that left their
+ * group) gets SIGTERM, then SIGKILL; nothing outlives the container. */
+static void
+advance_ending(struct vcinit *vc)
+{
+	int64_t left;
+
+	if (vc->ending == RUNNING) {
+		if (!vc->sup.shutting_down || !sup_is_finished(&vc->sup)) {
+			return;
+		}
+		if (!anything_left(vc)) {
+			vc->ending = ENDED;
+			return;
+		}
+		if (vlog_enabled(VLOG_DEBUG)) {
+			log_leftovers();
+		}
+		vlog_info("services are down; ending what is left");
+		(void)signal_children(vc, SIGTERM);
+		(void)signal_children(vc, SIGCONT);
+		vc->ending = SWEEP_TERM;
+		left = vc->sup.shutdown_deadline_ms - clock_mono_ms();
+		if (left > SWEEP_GRACE_MS) {
+			left = SWEEP_GRACE_MS;
+		}
+		vc->sweep_timer = loop_add_timer(vc->loop, clock_mono_ms() +
+		    (left > 0 ? left : 0), on_sweep_timer, vc);
+		return;
+	}
+	if (vc->ending != ENDED && !anything_left(vc)) {
+		loop_cancel_timer(vc->loop, &vc->sweep_timer);
+		vc->ending = ENDED;
+	}
+}
+
+static void
+run_loop(struct vcinit *vc)
+{
+	for (;;) {
+		/* Flagged transitions first: the boot's start requests too. */
+		sup_step(&vc->sup);
+		advance_ending(vc);
+		if (vc->ending == ENDED) {
+			break;
+		}
+		(void)loop_wait(vc->loop);
+		if (loop_is_ready(vc->loop, vc->sigfd)) {
+			read_signals(vc);
+		}
+		if (vc->child_exited) {
+			reap_children(vc);
+		}
+		loop_dispatch_fds(vc->loop, vc->sigfd);
+		loop_run_timers(vc->loop);
+		if (vc->shutdown_wanted) {
+			vc->shutdown_wanted = false;
+			sup_shutdown(&vc->sup);
+		}
+		if (vc->reload_wanted) {
+			vc->reload_wanted = false;
+			if (!vc->sup.shutting_down) {
+				on_reload_request(vc, NULL);
+			}
+		}
+	}
+}
+
+static void
+on_signalfd(int fd, short revents, void *arg)
+{
+	/* Read in run_loop first thing each turn; never dispatched. */
+	(void)fd;
+	(void)revents;
+	(void)arg;
+}
+
+static int
+start_supervision(struct vcinit *vc, struct vc_config *cfg)
+{
+	size_t qcap = (size_t)cfg->log_line_max * 2 + 4096;
+
+	vc->loop = loop_new();
+	if (vc->loop == NULL || output_init(&vc->out, vc->loop,
+	    qcap > OUTPUT_QUEUE_MIN ? qcap : OUTPUT_QUEUE_MIN) == -1 ||
+	    loop_add_fd(vc->loop, vc->sigfd, POLLIN, on_signalfd, vc) == -1) {
+		return -1;
+	}
+	vlog_set_sink(log_to_queue, vc);
+	vc->out.drained = sup_resume_pipes;
+	vc->out.drained_arg = &vc->sup;
+	vc->sup.self_exe = vc->self_exe;
+	vc->sup.child_mask = vc->old_mask;
+	vc->sup.base_env = environ;
+	vc->sup.tty_main = vc->cmd != NULL && isatty(0);
+	vc->sup.state_changed = control_on_state;
+	vc->sup.state_changed_arg = &vc->ctl;
+	if (sup_init(&vc->sup, vc->loop, &vc->out, cfg) == -1) {
+		return -1;
+	}
+	vc->ctl.reload = control_reload;
+	vc->ctl.shutdown = control_shutdown;
+	vc->ctl.arg = vc;
+	if (control_open(&vc->ctl, vc->loop, &vc->sup,
+	    cfg->control_socket) == -1) {
+		/* Services still run; only vcctl cannot reach them. */
+		vlog_warn("unable to open the control socket %s: %s",
+		    cfg->control_socket, strerror(errno));
+	}
+	write_environment(vc);
+	return 0;
+}
+
 int
 vcinit_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return 70;
+	struct vcinit vc;
+	struct buf errors = { 0 };
+	struct vc_config *cfg;
+	int status;
+
+	memset(&vc, 0, sizeof(vc));
+	vc.ctl.listen_fd = -1;
+	if (setup_signals(&vc) == -1) {
+		perror("vcinit: fatal: signals");
+		return 71;
+	}
+	vlog_init("vcinit");
+	if (parse_args(&vc, argc, argv) == -1) {
+		return EX_USAGE;
+	}
+	vc.pid1 = getpid() == 1;
+	if (!vc.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
+		vlog_warn("unable to become a subreaper: %s", strerror(errno));
+	}
+	find_programs(&vc, argv[0]);
+	if (read_environment(&vc) == -1) {
+		return CONFIG_EXIT_STATUS;
+	}
+	cfg = load_config(&vc, &errors);
+	if (cfg == NULL) {
+		fputs(buf_str(&errors), stderr);
+		fprintf(stderr, "vcinit: fatal: the configuration in %s has "
+		    "errors; nothing was started\n", vc.dir);
+		buf_free(&errors);
+		return CONFIG_EXIT_STATUS;
+	}
+	buf_free(&errors);
+	if (start_supervision(&vc, cfg) == -1) {
+		vlog_fatal("unable to start: %s", strerror(errno));
+		return 71;
+	}
+	vlog_info("vcinit %s started%s with %d services", VCORE_VERSION,
+	    vc.pid1 ? "" : " (as a subreaper)", vc.sup.nsvcs);
+	sup_start_all(&vc.sup);
+	run_loop(&vc);
+	status = vc.sup.exit_known ? vc.sup.exit_status : 0;
+	vlog_info("exiting with status %d", status);
+	control_close(&vc.ctl);
+	vlog_set_sink(NULL, NULL);
+	output_flush_all(&vc.out, 1000);
+	sup_free(&vc.sup);
+	output_free(&vc.out);
+	loop_free(vc.loop);
+	fd_close(&vc.sigfd);
+	return status;
 }

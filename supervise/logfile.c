@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: ISC */
+/* Service log files and their rotation; see logfile.h. */
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "common/clock.h"
+#include "common/fdutil.h"
+#include "common/log.h"
+#include "supervise/logfile.h"
+
+static int
+open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOCTTY, 0640);
+
+	if (fd >= 0) {
+		/* Best effort: without it the agent cannot read the file. */
+		(void)fchown(fd, 0, LOGFILE_GROUP);
+		(void)fchmod(fd, 0640);
+	}
+	return fd;
+}
+
+int
+logfile_open(struct logfile *lf, const char *dir, const char *name,
+    int64_t max_bytes, int keep)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	memset(lf, 0, sizeof(*lf));
+	lf->fd = -1;
+	if (fd_mkdirs(dir, 0755) == -1) {
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s.log", dir, name);
+	lf->fd = open_log(path);
+	if (lf->fd < 0) {
+		return -1;
+	}
+	lf->path = strdup(path);
+	lf->max_bytes = max_bytes;
+	lf->keep = keep;
+	if (fstat(lf->fd, &st) == 0) {
+		lf->size = st.st_size;
+	}
+	return 0;
+}
+
+void
+logfile_close(struct logfile *lf)
+{
+	fd_close(&lf->fd);
+	free(lf->path);
+	lf->path = NULL;
+}
+
+char *
+logfile_rotated_name(char *out, size_t outlen, const char *path, int n,
+    bool gz)
+{
+	snprintf(out, outlen, "%s.%d%s", path, n, gz ? ".gz" : "");
+	return out;
+}
+
+int
+logfile_gzip(const char *src, const char *dst)
+{
+	unsigned char in[16384], outb[16384];
+	z_stream z;
+	int ifd = -1, ofd = -1, rc = -1, flush;
+
+	memset(&z, 0, sizeof(z));
+	/* 15 + 16: a gzip header and trailer, as gzip(1) writes. */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK) {
+		return -1;
+	}
+	ifd = open(src, O_RDONLY | O_CLOEXEC);
+	ofd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (ifd < 0 || ofd < 0) {
+		goto out;
+	}
+	do {
+		ssize_t n = read(ifd, in, sizeof(in));
+
+		if (n < 0) {
+			goto out;
+		}
+		flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		do {
+			z.next_out = outb;
+			z.avail_out = sizeof(outb);
+			if (deflate(&z, flush) == Z_STREAM_ERROR) {
+				goto out;
+			}
+			if (fd_write_all(ofd, outb, sizeof(outb) -
+			    z.avail_out) == -1) {
+				goto out;
+			}
+		} while (z.avail_out == 0);
+	} while (flush != Z_FINISH);
+	(void)fchown(ofd, 0, LOGFILE_GROUP);
+	rc = fsync(ofd);
+out:
+	deflateEnd(&z);
+	fd_close(&ifd);
+	if (ofd >= 0 && close(ofd) == -1) {
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Runs in the child: path.1 -> path.1.gz, atomically. */
+static void __attribute__((noreturn))
+compress_child(const char *path)
+{
+	char src[PATH_MAX], tmp[PATH_MAX + 8], dst[PATH_MAX];
+
+	logfile_rotated_name(src, sizeof(src), path, 1, false);
+	logfile_rotated_name(dst, sizeof(dst), path, 1, true);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	if (logfile_gzip(src, tmp) == -1 || rename(tmp, dst) == -1) {
+		(void)unlink(tmp);
+		_exit(1);
+	}
+	(void)unlink(src);
+	_exit(0);
+}
+
+static void
+shift_rotations(struct logfile *lf)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	logfile_rotated_name(to, sizeof(to), lf->path, lf->keep, true);
+	(void)unlink(to);	/* the oldest goes; absent is fine */
+	for (int n = lf->keep - 1; n >= 1; n--) {
+		logfile_rotated_name(from, sizeof(from), lf->path, n, true);
+		logfile_rotated_name(to, sizeof(to), lf->path, n + 1, true);
+		if (rename(from, to) == -1 && errno != ENOENT) {
+			vlog_warn("unable to rename %s: %s", from,
+			    strerror(errno));
+		}
+	}
+}
+
+static void
+rotate(struct logfile *lf)
+{
+	char first[PATH_MAX];
+	int fd;
+	pid_t pid;
+
+	if (lf->compressor > 0) {
+		return;	/* the last rotation is still being compressed */
+	}
+	if (lf->keep > 0) {
+		shift_rotations(lf);
+		logfile_rotated_name(first, sizeof(first), lf->path, 1, false);
+		if (rename(lf->path, first) == -1) {
+			vlog_warn("unable to rotate %s: %s", lf->path,
+			    strerror(errno));
+			return;
+		}
+	} else if (unlink(lf->path) == -1) {
+		vlog_warn("unable to remove %s: %s", lf->path, strerror(errno));
+		return;
+	}
+	fd = open_log(lf->path);
+	if (fd < 0) {
+		vlog_warn("unable to open %s: %s", lf->path, strerror(errno));
+		return;	/* keep writing to the renamed file */
+	}
+	fd_close(&lf->fd);
+	lf->fd = fd;
+	lf->size = 0;
+	if (lf->keep == 0) {
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		compress_child(lf->path);
+	}
+	if (pid < 0) {
+		vlog_warn("unable to compress %s: fork: %s", first,
+		    strerror(errno));
+		return;
+	}
+	lf->compressor = pid;
+}
+
+bool
+logfile_reaped(struct logfile *lf, pid_t pid, int status)
+{
+	if (pid != lf->compressor || pid <= 0) {
+		return false;
+	}
+	lf->compressor = 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		vlog_warn("unable to compress %s.1: the compressor failed",
+		    lf->path != NULL ? lf->path : "log");
+	}
+	return true;
+}
+
+static void
+report_error(struct logfile *lf)
+{
+	int64_t now = clock_mono_ms();
+
+	lf->lost++;
+	if (lf->last_error_ms != 0 && now - lf->last_error_ms < 60000) {
+		return;
+	}
+	vlog_warn("unable to write %s: %s (%lu lines lost)", lf->path,
+	    strerror(errno), lf->lost);
+	lf->last_error_ms = now;
+	lf->lost = 0;
+}
+
+void
+logfile_write(struct logfile *lf, const char *line, size_t len)
+{
+	char stamp[40];
+	struct iovec iov[3];
+	struct tm tm;
+	int64_t ms = clock_real_ms();
+	time_t secs = (time_t)(ms / 1000);
+	ssize_t n;
+	size_t total;
+
+	if (lf->fd < 0) {
+		return;
+	}
+	gmtime_r(&secs, &tm);
+	total = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + total, sizeof(stamp) - total, ".%03dZ ",
+	    (int)(ms % 1000));
+	iov[0].iov_base = stamp;
+	iov[0].iov_len = strlen(stamp);
+	iov[1].iov_base = (void *)line;
+	iov[1].iov_len = len;
+	iov[2].iov_base = "\n";
+	iov[2].iov_len = 1;
+	total = iov[0].iov_len + len + 1;
+	n = writev(lf->fd, iov, 3);
+	if (n < 0 || (size_t)n != total) {
+		report_error(lf);
+		if (n > 0) {
+			lf->size += n;
+		}
+		return;
+	}
+	lf->size += n;
+	if (lf->max_bytes > 0 && lf->size >= lf->max_bytes) {
+		rotate(lf);
+	}
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * A service's log file, LOG_DIR/NAME.log: time-stamped lines, rotated by
+ * size into NAME.log.1.gz ... NAME.log.K.gz. Compression runs in a child
+ * process, so PID 1 never spends a long turn on zlib. A write error (a full
+ * disk) is reported at most once a minute and never stalls the loop.
+ */
+#ifndef VCORE_SUPERVISE_LOGFILE_H
+#define VCORE_SUPERVISE_LOGFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Log files are readable by this group, the agent's (for log[] items). */
+#define LOGFILE_GROUP 10050
+
+struct logfile {
+	int fd;
+	char *path;
+	int64_t size;
+	int64_t max_bytes;
+	int keep;
+	pid_t compressor;	/* a child gzipping path.1 */
+	int64_t last_error_ms;
+	unsigned long lost;	/* lines not written since the last error */
+};
+
+/* Opens (creating) dir/name.log for appending. Returns 0, or -1 with errno. */
+int logfile_open(struct logfile *lf, const char *dir, const char *name,
+    int64_t max_bytes, int keep);
+void logfile_close(struct logfile *lf);
+/* Appends "TIMESTAMP line\n"; rotates past max_bytes. */
+void logfile_write(struct logfile *lf, const char *line, size_t len);
+/* The compressor child exited: true when pid was this file's. */
+bool logfile_reaped(struct logfile *lf, pid_t pid, int status);
+
+/* The name of rotation n (1 is the newest): "path.n" or "path.n.gz".
+ * Pure. Returns out. */
+char *logfile_rotated_name(char *out, size_t outlen, const char *path, int n,
+    bool gz);
+/* Compresses src into dst with gzip framing; 0 or -1. Runs in the child. */
+int logfile_gzip(const char *src, const char *dst);
+
+#endif

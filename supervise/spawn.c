@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: ISC */
+/* Starting children; see spawn.h. */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/fdutil.h"
+#include "supervise/spawn.h"
+
+#define DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+char *
+spawn_find_exe(const char *argv0, char *const *envp)
+{
+	const char *path = DEFAULT_PATH;
+	char full[PATH_MAX];
+	int saved = ENOENT;
+
+	if (strchr(argv0, '/') != NULL) {
+		return strdup(argv0);
+	}
+	for (char *const *e = envp; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, "PATH=", 5) == 0) {
+			path = *e + 5;
+		}
+	}
+	while (*path != '\0') {
+		size_t len = strcspn(path, ":");
+		struct stat st;
+
+		if (len > 0 && len + strlen(argv0) + 2 < sizeof(full)) {
+			snprintf(full, sizeof(full), "%.*s/%s", (int)len, path,
+			    argv0);
+			if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+				if (access(full, X_OK) == 0) {
+					return strdup(full);
+				}
+				saved = EACCES;
+			}
+		}
+		path += len;
+		if (*path == ':') {
+			path++;
+		}
+	}
+	errno = saved;
+	return NULL;
+}
+
+/* In the child: every signal back to its default action. */
+static void
+reset_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP) {
+			(void)sigaction(sig, &sa, NULL);
+		}
+	}
+}
+
+/* In the child: move fd to target, or clear its close-on-exec flag when it
+ * is already there. */
+static int
+place_fd(int fd, int target)
+{
+	if (fd == target) {
+		return fd_set_cloexec(fd, false);
+	}
+	return dup2(fd, target) == -1 ? -1 : 0;
+}
+
+static int
+setup_fds(const struct spawn_req *r)
+{
+	int null;
+
+	if (!r->keep_stdin) {
+		null = open("/dev/null", O_RDWR);
+		if (null < 0 || (null != 0 && dup2(null, 0) == -1)) {
+			return -1;
+		}
+		if (null != 0) {
+			(void)close(null);
+		}
+	}
+	if (r->stdout_fd >= 0 && place_fd(r->stdout_fd, 1) == -1) {
+		return -1;
+	}
+	if (r->stderr_fd >= 0 && place_fd(r->stderr_fd, 2) == -1) {
+		return -1;
+	}
+	if (r->extra_fd >= 0 && place_fd(r->extra_fd, r->extra_fd_at) == -1) {
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setup_process(const struct spawn_req *r)
+{
+	if (r->foreground_tty) {
+		/* SIGTTOU is still ignored here (inherited from vcinit), so
+		 * taking the terminal from the background does not stop us. */
+		if (setpgid(0, 0) == -1 || tcsetpgrp(0, getpid()) == -1) {
+			return -1;
+		}
+	} else if (setsid() == -1) {
+		return -1;
+	}
+	reset_signals();
+	if (setup_fds(r) == -1) {
+		return -1;
+	}
+	if (r->directory != NULL && chdir(r->directory) == -1) {
+		return -1;
+	}
+	if (r->has_umask) {
+		umask(r->umask);
+	}
+	for (int i = 0; i < r->nlimits; i++) {
+		if (setrlimit((__rlimit_resource_t)r->limits[i].resource,
+		    &r->limits[i].value) == -1) {
+			return -1;
+		}
+	}
+	if (r->has_user) {
+		if (setgroups((size_t)r->ngroups, r->groups) == -1 ||
+		    setgid(r->gid) == -1 || setuid(r->uid) == -1) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+pid_t
+spawn_start(const struct spawn_req *r, int *exec_fd)
+{
+	int p[2];
+	pid_t pid;
+	int err;
+
+	*exec_fd = -1;
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		(void)close(p[0]);
+		(void)close(p[1]);
+		errno = err;
+		return -1;
+	}
+	if (pid == 0) {
+		(void)close(p[0]);
+		if (setup_process(r) == 0) {
+			(void)sigprocmask(SIG_SETMASK, r->mask, NULL);
+			execve(r->path, r->argv, r->envp);
+		}
+		err = errno;
+		/* Nothing to do if the parent is gone. */
+		(void)!write(p[1], &err, sizeof(err));
+		_exit(err == EACCES || err == ENOEXEC ? 126 : 127);
+	}
+	(void)close(p[1]);
+	(void)fd_set_nonblock(p[0], true);
+	*exec_fd = p[0];
+	return pid;
+}
+
+int
+spawn_exec_result(int exec_fd)
+{
+	int err = 0;
+	ssize_t n = read(exec_fd, &err, sizeof(err));
+
+	if (n == (ssize_t)sizeof(err)) {
+		return err;
+	}
+	if (n < 0 && errno == EAGAIN) {
+		return -1;
+	}
+	return 0;
+}
