@@ -24,6 +24,7 @@
 #include "config.h"
 #include "config_monitor.h"
 #include "config_ssh.h"
+#include "fdutil.h"
 #include "signame.h"
 #include "userdb.h"
 
@@ -522,6 +523,74 @@ new_cfg(bool main_file)
 	return cfg;
 }
 
+int
+config_check_braces(const char *text, int *line)
+{
+	int depth = 0, ln = 1, open_line[64] = { 0 };
+	const char *p = text;
+
+	while (*p != '\0') {
+		if (*p == '\n') {
+			ln++;
+		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			p += strcspn(p, "\n");
+			continue;
+		} else if (p[0] == '/' && p[1] == '*') {
+			for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/');
+			    p++) {
+				ln += *p == '\n';
+			}
+			p += *p != '\0' ? 2 : 0;
+			continue;
+		} else if (*p == '"' || *p == '\'') {
+			char q = *p;
+
+			for (p++; *p != '\0' && *p != q; p++) {
+				ln += *p == '\n';
+				if (q == '"' && *p == '\\' && p[1] != '\0') {
+					p++;
+					ln += *p == '\n';
+				}
+			}
+		} else if (*p == '{') {
+			if (depth < 64) {
+				open_line[depth] = ln;
+			}
+			depth++;
+		} else if (*p == '}' && depth > 0) {
+			depth--;
+		}
+		if (*p != '\0') {
+			p++;
+		}
+	}
+	if (depth > 0) {
+		*line = open_line[depth <= 64 ? depth - 1 : 63];
+		return -1;
+	}
+	return 0;
+}
+
+/* libconfuse takes the end of the file for a closing brace; a section or
+ * list left open is a mistake worth naming. */
+static int
+check_file_braces(const char *path)
+{
+	char *text = fd_read_file(path, 16 * 1024 * 1024, NULL);
+	int line = 0;
+
+	if (text == NULL) {
+		return 0;	/* cfg_parse reports the read error */
+	}
+	if (config_check_braces(text, &line) == -1) {
+		add_error(path, line, "'{' is never closed by a '}'");
+		free(text);
+		return -1;
+	}
+	free(text);
+	return 0;
+}
+
 /* Parses path into a new cfg_t; NULL after an error (already recorded). A
  * missing vcore.conf is an empty one: every option has a default. */
 static cfg_t *
@@ -538,6 +607,10 @@ parse_file(const char *path, bool main_file, bool must_exist)
 	parse_ctx.section_line = 0;
 	if (!must_exist && access(path, F_OK) == -1 && errno == ENOENT) {
 		return cfg;
+	}
+	if (check_file_braces(path) == -1) {
+		cfg_free(cfg);
+		return NULL;
 	}
 	rc = cfg_parse(cfg, path);
 	if (rc == CFG_FILE_ERROR) {

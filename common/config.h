@@ -153,6 +153,9 @@ int config_parse_size(const char *text, int64_t *bytes, char *err,
     size_t errlen);
 int config_parse_limit(const char *name, const char *text,
     struct svc_limit *out, char *err, size_t errlen);
+/* Checks that every '{' of a config text is closed (quotes and comments
+ * skipped). Returns 0, or -1 with *line the line of the unclosed one. */
+int config_check_braces(const char *text, int *line);
 /*
  * Orders the services so that each comes after its dependencies (a
  * topological order, stable in file order). order receives n indexes.

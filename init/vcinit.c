@@ -475,6 +475,9 @@ advance_ending(struct vcinit *vc)
 		if (!vc->sup.shutting_down || !sup_is_finished(&vc->sup)) {
 			return;
 		}
+		/* Orphans that died with their service may still be zombies
+		 * waiting for us: they are not "left". */
+		reap_children(vc);
 		if (!anything_left(vc)) {
 			vc->ending = ENDED;
 			return;

@@ -193,7 +193,7 @@ print_tail(int fd, long n)
 	ssize_t r;
 
 	/* Walk back until n newlines (beyond the final one) are behind us. */
-	while (pos > 0 && lines <= n) {
+	while (pos > 0 && lines < n) {
 		off_t step = pos > (off_t)sizeof(chunk) ? (off_t)sizeof(chunk)
 		    : pos;
 
@@ -204,7 +204,7 @@ print_tail(int fd, long n)
 		}
 		for (ssize_t i = r - 1; i >= 0; i--) {
 			if (chunk[i] == '\n' && pos + i != end - 1 &&
-			    ++lines > n) {
+			    ++lines >= n) {
 				pos += i + 1;
 				break;
 			}

@@ -54,6 +54,9 @@ logfile_open(struct logfile *lf, const char *dir, const char *name,
 	lf->path = strdup(path);
 	lf->max_bytes = max_bytes;
 	lf->keep = keep;
+	/* Sequence numbers unique across restarts of vcinit, so that a file
+	 * set aside by an earlier run is never overwritten. */
+	lf->next_seq = lf->first_seq = clock_real_ms();
 	if (fstat(lf->fd, &st) == 0) {
 		lf->size = st.st_size;
 	}
@@ -126,58 +129,91 @@ out:
 	return rc;
 }
 
-/* Runs in the child: path.1 -> path.1.gz, atomically. */
-static void __attribute__((noreturn))
-compress_child(const char *path)
+char *
+logfile_aside_name(char *out, size_t outlen, const char *path, int64_t seq)
 {
-	char src[PATH_MAX], tmp[PATH_MAX + 8], dst[PATH_MAX];
-
-	logfile_rotated_name(src, sizeof(src), path, 1, false);
-	logfile_rotated_name(dst, sizeof(dst), path, 1, true);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
-	if (logfile_gzip(src, tmp) == -1 || rename(tmp, dst) == -1) {
-		(void)unlink(tmp);
-		_exit(1);
-	}
-	(void)unlink(src);
-	_exit(0);
+	snprintf(out, outlen, "%s.r%lld", path, (long long)seq);
+	return out;
 }
 
+/* In the child: makes room for a new .1.gz by shifting the others; the
+ * oldest beyond keep goes. */
 static void
-shift_rotations(struct logfile *lf)
+shift_rotations(const char *path, int keep)
 {
 	char from[PATH_MAX], to[PATH_MAX];
 
-	logfile_rotated_name(to, sizeof(to), lf->path, lf->keep, true);
-	(void)unlink(to);	/* the oldest goes; absent is fine */
-	for (int n = lf->keep - 1; n >= 1; n--) {
-		logfile_rotated_name(from, sizeof(from), lf->path, n, true);
-		logfile_rotated_name(to, sizeof(to), lf->path, n + 1, true);
-		if (rename(from, to) == -1 && errno != ENOENT) {
-			vlog_warn("unable to rename %s: %s", from,
-			    strerror(errno));
-		}
+	logfile_rotated_name(to, sizeof(to), path, keep, true);
+	(void)unlink(to);	/* absent is fine */
+	for (int n = keep - 1; n >= 1; n--) {
+		logfile_rotated_name(from, sizeof(from), path, n, true);
+		logfile_rotated_name(to, sizeof(to), path, n + 1, true);
+		(void)rename(from, to);	/* absent is fine */
 	}
+}
+
+/* In the child: each set-aside file, oldest first, becomes path.1.gz. */
+static void __attribute__((noreturn))
+compress_child(const char *path, int keep, int64_t first, int64_t last)
+{
+	char src[PATH_MAX], tmp[PATH_MAX + 8], dst[PATH_MAX];
+	int rc = 0;
+
+	logfile_rotated_name(dst, sizeof(dst), path, 1, true);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	for (int64_t seq = first; seq < last; seq++) {
+		logfile_aside_name(src, sizeof(src), path, seq);
+		if (logfile_gzip(src, tmp) == -1) {
+			(void)unlink(tmp);
+			rc = 1;	/* keep src: it is the only copy */
+			continue;
+		}
+		shift_rotations(path, keep);
+		if (rename(tmp, dst) == -1) {
+			rc = 1;
+			continue;
+		}
+		(void)unlink(src);
+	}
+	_exit(rc);
+}
+
+static void
+start_compressor(struct logfile *lf)
+{
+	pid_t pid;
+
+	if (lf->compressor > 0 || lf->first_seq >= lf->next_seq) {
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		compress_child(lf->path, lf->keep, lf->first_seq, lf->next_seq);
+	}
+	if (pid < 0) {
+		vlog_warn("unable to compress %s's rotations: fork: %s",
+		    lf->path, strerror(errno));
+		return;
+	}
+	lf->compressor = pid;
+	lf->busy_until = lf->next_seq;
 }
 
 static void
 rotate(struct logfile *lf)
 {
-	char first[PATH_MAX];
+	char aside[PATH_MAX];
 	int fd;
-	pid_t pid;
 
-	if (lf->compressor > 0) {
-		return;	/* the last rotation is still being compressed */
-	}
 	if (lf->keep > 0) {
-		shift_rotations(lf);
-		logfile_rotated_name(first, sizeof(first), lf->path, 1, false);
-		if (rename(lf->path, first) == -1) {
+		logfile_aside_name(aside, sizeof(aside), lf->path,
+		    lf->next_seq);
+		if (rename(lf->path, aside) == -1) {
 			vlog_warn("unable to rotate %s: %s", lf->path,
 			    strerror(errno));
 			return;
 		}
+		lf->next_seq++;
 	} else if (unlink(lf->path) == -1) {
 		vlog_warn("unable to remove %s: %s", lf->path, strerror(errno));
 		return;
@@ -185,24 +221,12 @@ rotate(struct logfile *lf)
 	fd = open_log(lf->path);
 	if (fd < 0) {
 		vlog_warn("unable to open %s: %s", lf->path, strerror(errno));
-		return;	/* keep writing to the renamed file */
+		return;	/* keep writing to the file set aside */
 	}
 	fd_close(&lf->fd);
 	lf->fd = fd;
 	lf->size = 0;
-	if (lf->keep == 0) {
-		return;
-	}
-	pid = fork();
-	if (pid == 0) {
-		compress_child(lf->path);
-	}
-	if (pid < 0) {
-		vlog_warn("unable to compress %s: fork: %s", first,
-		    strerror(errno));
-		return;
-	}
-	lf->compressor = pid;
+	start_compressor(lf);
 }
 
 bool
@@ -212,9 +236,13 @@ logfile_reaped(struct logfile *lf, pid_t pid, int status)
 		return false;
 	}
 	lf->compressor = 0;
+	lf->first_seq = lf->busy_until;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		vlog_warn("unable to compress %s.1: the compressor failed",
-		    lf->path != NULL ? lf->path : "log");
+		vlog_warn("unable to compress a rotation of %s: it stays "
+		    "uncompressed beside it", lf->path != NULL ? lf->path : "log");
+	}
+	if (lf->path != NULL) {
+		start_compressor(lf);	/* what was set aside meanwhile */
 	}
 	return true;
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * A service's log file, LOG_DIR/NAME.log: time-stamped lines, rotated by
- * size into NAME.log.1.gz ... NAME.log.K.gz. Compression runs in a child
- * process, so PID 1 never spends a long turn on zlib. A write error (a full
- * disk) is reported at most once a minute and never stalls the loop.
+ * size into NAME.log.1.gz ... NAME.log.K.gz. PID 1 only renames the full
+ * file aside (NAME.log.rSEQ) and opens a new one; a child process, one at a
+ * time, compresses what was set aside and shifts the .gz files, so PID 1
+ * never spends a long turn on zlib and a burst never waits for gzip. A
+ * write error (a full disk) is reported at most once a minute and never
+ * stalls the loop.
  */
 #ifndef VCORE_SUPERVISE_LOGFILE_H
 #define VCORE_SUPERVISE_LOGFILE_H
@@ -22,7 +25,10 @@ struct logfile {
 	int64_t size;
 	int64_t max_bytes;
 	int keep;
-	pid_t compressor;	/* a child gzipping path.1 */
+	pid_t compressor;	/* the child compressing set-aside files */
+	int64_t next_seq;	/* NAME.log.rSEQ: the next one set aside */
+	int64_t first_seq;	/* the oldest not compressed yet */
+	int64_t busy_until;	/* the compressor handles seqs below this */
 	int64_t last_error_ms;
 	unsigned long lost;	/* lines not written since the last error */
 };
@@ -40,6 +46,9 @@ bool logfile_reaped(struct logfile *lf, pid_t pid, int status);
  * Pure. Returns out. */
 char *logfile_rotated_name(char *out, size_t outlen, const char *path, int n,
     bool gz);
+/* The name of a file set aside for compression: "path.rSEQ". Pure. */
+char *logfile_aside_name(char *out, size_t outlen, const char *path,
+    int64_t seq);
 /* Compresses src into dst with gzip framing; 0 or -1. Runs in the child. */
 int logfile_gzip(const char *src, const char *dst);
 

@@ -170,17 +170,17 @@ a_down(struct service *svc)
 	set_state(svc, SVC_DOWN);
 }
 
-static void
-on_exec_result(int fd, short revents, void *arg)
+/* Reads the exec errno pipe: logs a failed exec. Returns true once the
+ * result is known (the pipe is then closed). */
+static bool
+take_exec_result(struct service *svc)
 {
-	struct service *svc = arg;
-	int err = spawn_exec_result(fd);
+	int err = spawn_exec_result(svc->exec_fd);
 
-	(void)revents;
 	if (err < 0) {
-		return;	/* not yet */
+		return false;	/* not yet */
 	}
-	loop_del_fd(svc->sup->loop, fd);
+	loop_del_fd(svc->sup->loop, svc->exec_fd);
 	fd_close(&svc->exec_fd);
 	if (err > 0) {
 		svc->exec_failed = true;
@@ -188,7 +188,19 @@ on_exec_result(int fd, short revents, void *arg)
 		    svc->cfg->argv[0], strerror(err));
 		vlog_warn("%s: unable to run %s: %s", svc->cfg->name,
 		    svc->cfg->argv[0], strerror(err));
-		return;	/* its exit (126 or 127) follows */
+	}
+	return true;
+}
+
+static void
+on_exec_result(int fd, short revents, void *arg)
+{
+	struct service *svc = arg;
+
+	(void)fd;
+	(void)revents;
+	if (!take_exec_result(svc) || svc->exec_failed) {
+		return;	/* a failed exec's exit (126 or 127) follows */
 	}
 	/* A oneshot is ready when it exits 0, not when it starts. */
 	if (svc->state == SVC_STARTING && svc->cfg->type == SVC_LONGRUN) {
@@ -376,7 +388,8 @@ end_process(struct service *svc)
 	}
 	svc->pid = 0;
 	ready_stop(svc);
-	if (svc->exec_fd >= 0) {
+	/* The exit can come before the exec result was read. */
+	if (svc->exec_fd >= 0 && !take_exec_result(svc)) {
 		loop_del_fd(svc->sup->loop, svc->exec_fd);
 		fd_close(&svc->exec_fd);
 	}

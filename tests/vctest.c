@@ -7,7 +7,8 @@
  *
  *   vctest mark FILE [idle|exit N]   append "S pid ns" to FILE, then idle or exit N
  *   vctest idle                      sleep until a signal ends it
- *   vctest ignore-term [FILE]        ignore SIGTERM (noting "G 15 ns" in FILE)
+ *   vctest ignore-term [FILE]        ignore SIGTERM (FILE gets "S pid ns", then
+ *                                    "G 15 ns" per SIGTERM)
  *   vctest signals FILE              append "G sig" per signal, exit on TERM
  *   vctest exit N [MS]               exit N after MS milliseconds
  *   vctest lines N [BYTES] [err]     write N numbered lines of BYTES, exit 0
@@ -225,6 +226,7 @@ main(int argc, char **argv)
 
 			note_file = argv[2];
 			sigaction(SIGTERM, &sa, NULL);
+			append(note_file, "S %lld %lld\n", getpid(), now_ns());
 		} else {
 			signal(SIGTERM, SIG_IGN);
 		}

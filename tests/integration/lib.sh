@@ -24,7 +24,7 @@ conf() {
 		echo "control_socket = \"$SOCK\""
 		echo "log_dir = \"$LOGDIR\""
 		echo "render_root = \"$T/root\""
-		printf '%s\n' "$@"
+		[ $# -eq 0 ] || printf '%s\n' "$@"
 	} >"$ETC/vcore.conf"
 }
 conf
@@ -57,7 +57,10 @@ start_vcinit() {
 	unshare --pid --fork --mount-proc --kill-child \
 		"$VCINIT" -c "$ETC" "$@" >"$T/out" 2>&1 </dev/null &
 	UPID=$!
-	wait_for 5 pgrep -P "$UPID" || fail "vcinit did not start"
+	# (a vcinit that is over at once, like a main command that fails,
+	# has left already: its status is for wait_exit)
+	wait_for 5 eval 'pgrep -P "$UPID" || ! kill -0 "$UPID"' ||
+		fail "vcinit did not start"
 	P1=$(pgrep -P "$UPID")
 }
 
@@ -110,7 +113,20 @@ host_pid() {
 	done
 }
 
+# descendants PID: every process below PID (for a vcinit that is not PID 1,
+# whose services would outlive it).
+descendants() {
+	local c
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
 cleanup() {
+	if [ -n "$P1" ] && [ "$P1" = "$UPID" ]; then
+		kill -KILL $(descendants "$P1") 2>/dev/null
+	fi
 	[ -n "$UPID" ] && kill -KILL "$UPID" 2>/dev/null
 	[ -n "$P1" ] && kill -KILL "$P1" 2>/dev/null
 	[ -n "${EXTRA_PIDS:-}" ] && kill -KILL $EXTRA_PIDS 2>/dev/null
