@@ -1175,6 +1175,13 @@ add_service(struct vc_config *c, cfg_t *sec, const char *name, bool builtin,
 {
 	struct svc_config *s, *grown;
 
+	if (builtin && (s = config_find(c, name)) != NULL) {
+		add_error(sec->filename != NULL ? sec->filename : parse_ctx.file,
+		    sec->line, "service '%s' is already defined at %s:%d", name,
+		    s->file, s->line);
+		return -1;
+	}
+
 	grown = realloc(c->services, sizeof(*s) * ((size_t)c->nservices + 1));
 	if (grown == NULL) {
 		add_error(parse_ctx.file, 0, "out of memory");

@@ -212,7 +212,7 @@ userdb_user(const char *passwd_path, const char *group_path,
 	s.by_id = parse_id(name, strlen(name), &id);
 	s.uid = (uid_t)id;
 	rc = each_line(passwd_path, match_user, &s);
-	if (rc == 0 && s.by_id) {
+	if (rc <= 0 && s.by_id) {
 		/* A bare uid needs no entry (DESIGN: "a number needs no passwd
 		 * entry"): its group is the same number. */
 		out->uid = (uid_t)id;
