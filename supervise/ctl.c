@@ -143,6 +143,7 @@ print_reply(struct buf *reply)
 	if (strcmp(last, "ok") == 0) {
 		return EX_OK;
 	}
+	fflush(stdout);	/* the details first, then the verdict */
 	fprintf(stderr, "vcctl: %s\n", last);
 	return strncmp(last, "usage:", 6) == 0 ? EX_USAGE : EX_FAIL;
 }

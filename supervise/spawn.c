@@ -132,7 +132,7 @@ setup_process(const struct spawn_req *r)
 		umask(r->umask);
 	}
 	for (int i = 0; i < r->nlimits; i++) {
-		if (setrlimit((__rlimit_resource_t)r->limits[i].resource,
+		if (setrlimit(r->limits[i].resource,
 		    &r->limits[i].value) == -1) {
 			return -1;
 		}
