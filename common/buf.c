@@ -50,7 +50,7 @@ buf_reserve(struct buf *b, size_t n)
 void
 buf_add(struct buf *b, const void *data, size_t len)
 {
-	if (buf_reserve(b, len) == -1) {
+	if (len == 0 || buf_reserve(b, len) == -1) {
 		return;
 	}
 	memcpy(b->data + b->len, data, len);

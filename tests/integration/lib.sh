@@ -43,6 +43,8 @@ fail() {
 }
 
 # wait_for SECONDS COMMAND...: until COMMAND succeeds; 1 at the limit.
+# COMMAND runs again each time: what must be recomputed goes through eval
+# ('[ "$(count)" -ge 2 ]' in single quotes), not through "$(...)".
 wait_for() {
 	local limit=$1; shift
 	local end=$(($(date +%s%N) + limit * 1000000000))

@@ -23,7 +23,7 @@ alive() {
 	echo $n
 }
 # vcinit and idle remain; everything else was reaped
-wait_for 20 test "$(alive)" -le 2 || fail "$(alive) processes left, $(zombies) zombies"
+wait_for 20 eval '[ "$(alive)" -le 2 ]' || fail "$(alive) processes left, $(zombies) zombies"
 [ "$(zombies)" -eq 0 ] || fail "zombies left"
 has_state idle up || fail "idle disturbed"
 stop_vcinit

@@ -8,7 +8,7 @@ start_vcinit
 wait_for 5 test -s "$T/marks" || fail "s did not start"
 first=$(awk '{print $2}' "$T/marks")
 kill -KILL "$(host_pid "$first")" || fail "cannot kill $first"
-wait_for 5 test "$(wc -l <"$T/marks")" -ge 2 || fail "s was not restarted"
+wait_for 5 eval '[ "$(wc -l <"$T/marks")" -ge 2 ]' || fail "s was not restarted"
 second=$(awk 'NR==2 {print $2}' "$T/marks")
 [ "$first" != "$second" ] || fail "same pid"
 wait_state 5 s up || fail "not up after the restart"

@@ -16,7 +16,7 @@ stray=$(awk '$1=="S"{print $2}' "$T/stray")
 [ "$(awk '/^PPid:/{print $2}' "/proc/$stray/status")" = "$P1" ] ||
 	fail "the orphan was not reparented to vcinit"
 zombies() { ps -o stat= --ppid "$P1" | grep -c Z; }
-wait_for 5 test "$(zombies)" -eq 0 || fail "$(zombies) zombies under vcinit"
+wait_for 5 eval '[ "$(zombies)" -eq 0 ]' || fail "$(zombies) zombies under vcinit"
 EXTRA_PIDS=$stray
 stop_vcinit
 [ "$VC_RC" -eq 0 ] || fail "exit $VC_RC"

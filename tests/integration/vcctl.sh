@@ -40,7 +40,7 @@ ctl -c "$ETC" logs job -f >"$T/follow" 2>&1 &
 EXTRA_PIDS=$!
 wait_for 5 grep -q 'line 30 ' "$T/follow" || fail "logs -f printed nothing"
 ctl restart job || fail "restart of a oneshot"
-wait_for 5 test "$(grep -c 'line 30 ' "$T/follow")" -eq 2 || fail "logs -f: $(cat "$T/follow")"
+wait_for 5 eval '[ "$(grep -c "line 30 " "$T/follow")" -eq 2 ]' || fail "logs -f: $(cat "$T/follow")"
 [ "$(wc -l <"$T/follow")" -eq 40 ] || fail "logs -f printed $(wc -l <"$T/follow") lines, not 10 + 30"
 kill "$EXTRA_PIDS"
 out=$(ctl reload) || fail "reload: $out"
