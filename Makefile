@@ -25,7 +25,7 @@ MODE ?= dynamic
 ifeq ($(MODE),static)
 CC := musl-gcc
 OBJ := $(BUILD)/obj-static
-OPT := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+OPT := -Os -flto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 CPPFLAGS_ALL += -I$(MUSL_PREFIX)/include
 LDMODE := -static -Wl,--gc-sections -L$(MUSL_PREFIX)/lib
 OUT := $(BUILD)
