@@ -564,6 +564,8 @@ start_supervision(struct vcinit *vc, struct vc_config *cfg)
 	vc->sup.tty_main = vc->cmd != NULL && isatty(0);
 	vc->sup.state_changed = control_on_state;
 	vc->sup.state_changed_arg = &vc->ctl;
+	vc->sup.health_done = control_health_done;
+	vc->sup.health_done_arg = &vc->ctl;
 	if (sup_init(&vc->sup, vc->loop, &vc->out, cfg) == -1) {
 		return -1;
 	}

@@ -21,7 +21,7 @@
 /* A client has this long to send its request line. */
 #define CONTROL_REQUEST_TIMEOUT_MS 5000
 
-enum wait_for { WAIT_NONE, WAIT_UP, WAIT_DOWN };
+enum wait_for { WAIT_NONE, WAIT_UP, WAIT_DOWN, WAIT_HEALTH };
 
 struct control_client {
 	int fd;
@@ -148,6 +148,30 @@ control_split(char *line, char **words, int max)
 }
 
 static void
+answer_health(struct control_client *c)
+{
+	if (sup_health(c->ctl->sup, &c->out)) {
+		finish(c, "ok");
+	} else {
+		finish(c, "error: unhealthy");
+	}
+}
+
+void
+control_health_done(void *arg)
+{
+	struct control *ctl = arg;
+	struct control_client *c, *next;
+
+	for (c = ctl->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->wait == WAIT_HEALTH) {
+			answer_health(c);
+		}
+	}
+}
+
+static void
 do_service_verb(struct control_client *c, const char *verb, char **w, int n)
 {
 	struct supervisor *sup = c->ctl->sup;
@@ -222,10 +246,10 @@ do_request(struct control_client *c, char *line)
 		}
 		finish(c, "ok");
 	} else if (strcmp(w[0], "health") == 0) {
-		if (sup_health(sup, &c->out)) {
-			finish(c, "ok");
+		if (sup_health_refresh(sup)) {
+			answer_health(c);
 		} else {
-			finish(c, "error: unhealthy");
+			c->wait = WAIT_HEALTH;	/* checks run: see health_done */
 		}
 	} else if (strcmp(w[0], "start") == 0 || strcmp(w[0], "stop") == 0 ||
 	    strcmp(w[0], "restart") == 0 || strcmp(w[0], "signal") == 0) {

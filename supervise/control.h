@@ -41,6 +41,9 @@ void control_close(struct control *ctl);
 /* Tells waiting clients that svc changed state (the supervisor's hook). */
 void control_on_state(struct service *svc, void *arg);
 
+/* Answers the clients waiting for health (the supervisor's hook). */
+void control_health_done(void *arg);
+
 /* Splits a request line into at most max words (in place). Pure. Returns
  * the number of words, or -1 when there are more. */
 int control_split(char *line, char **words, int max);

@@ -5,10 +5,16 @@
  * wrote is still read. Lines go to vcinit's stdout or stderr prefixed with
  * the service's name, and/or to its log file. While vcinit's output is
  * full a pipe is not read: the service blocks on write, nothing is lost.
+ *
+ * Reads go through one scratch buffer shared by all services; a pipe keeps
+ * only what is left over (a partial line, or lines the full output could
+ * not take), in a buffer it gets the first time it needs one. A service
+ * that writes whole lines, or nothing, costs no buffer of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +25,7 @@
 /* Reads per wake-up and pipe, so that one chatty service cannot keep the
  * loop from everything else. */
 #define READS_PER_TURN 16
+#define SCRATCH_MIN (16 * 1024)
 
 static bool
 to_stdout(const struct service *svc)
@@ -33,35 +40,6 @@ to_file(const struct service *svc)
 	    svc->file.fd >= 0;
 }
 
-/* Hands out complete lines; false when the output queue is full (the rest
- * stays in the line buffer). */
-static bool
-emit_lines(struct logpipe *lp, bool flush)
-{
-	struct service *svc = lp->svc;
-	struct output *o = svc->sup->out;
-	struct outq *q = lp->is_err ? &o->err : &o->out;
-	const char *line;
-	size_t len;
-
-	for (;;) {
-		/* Room for the longest line before taking one out. */
-		if (to_stdout(svc) && !output_has_room(q,
-		    strlen(svc->cfg->name) + 4 + lp->lb.cap)) {
-			return false;
-		}
-		if (!linebuf_next(&lp->lb, flush, &line, &len)) {
-			return true;
-		}
-		if (to_stdout(svc)) {
-			(void)output_put_line(o, q, svc->cfg->name, line, len);
-		}
-		if (to_file(svc)) {
-			logfile_write(&svc->file, line, len);
-		}
-	}
-}
-
 static void
 pause_pipe(struct logpipe *lp)
 {
@@ -71,39 +49,118 @@ pause_pipe(struct logpipe *lp)
 	}
 }
 
+/* One line to where the service's output goes; when vcinit's output queue
+ * cannot take it now, the line is not taken and the pipe pauses. */
+static bool
+emit_line(const char *line, size_t len, void *arg)
+{
+	struct logpipe *lp = arg;
+	struct service *svc = lp->svc;
+	struct output *o = svc->sup->out;
+	struct outq *q = lp->is_err ? &o->err : &o->out;
+
+	if (to_stdout(svc) && !output_put_line(o, q, svc->cfg->name, line,
+	    len)) {
+		pause_pipe(lp);
+		return false;
+	}
+	if (to_file(svc)) {
+		logfile_write(&svc->file, line, len);
+	}
+	return true;
+}
+
+/* Keeps buf[0..len) for the next round. False when out of memory. */
+static bool
+keep_rest(struct logpipe *lp, const char *buf, size_t len)
+{
+	if (len > lp->rest_cap) {
+		char *grown = realloc(lp->rest, len);
+
+		if (grown == NULL) {
+			return false;
+		}
+		lp->rest = grown;
+		lp->rest_cap = len;
+	}
+	if (len > 0) {
+		memmove(lp->rest, buf, len);
+	}
+	lp->rest_len = len;
+	return true;
+}
+
+static bool
+scratch_ready(struct supervisor *sup)
+{
+	size_t need = (size_t)sup->config->log_line_max * 2;
+
+	if (need < SCRATCH_MIN) {
+		need = SCRATCH_MIN;
+	}
+	if (sup->scratch_cap < need) {
+		char *grown = realloc(sup->scratch, need);
+
+		if (grown == NULL) {
+			return false;
+		}
+		sup->scratch = grown;
+		sup->scratch_cap = need;
+	}
+	return true;
+}
+
+/*
+ * Reads what the service wrote and hands out its lines. final also flushes
+ * a last partial line (the service's process is gone).
+ */
 static void
 pump(struct logpipe *lp, bool final)
 {
+	struct supervisor *sup = lp->svc->sup;
+	size_t max_line = (size_t)sup->config->log_line_max;
 	/* A final drain reads more, but still a bounded amount: a leftover
 	 * process may be writing as fast as it can. */
 	int max_reads = final ? 16 * READS_PER_TURN : READS_PER_TURN;
 
+	if (final) {
+		lp->flush_pending = true;
+	}
+	if (lp->paused || !scratch_ready(sup)) {
+		return;
+	}
 	for (int i = 0; i < max_reads; i++) {
-		char *where;
-		size_t space;
-		ssize_t n;
+		char *s = sup->scratch;
+		size_t len = lp->rest_len, space, used;
+		ssize_t n = 0;
 
-		if (!emit_lines(lp, false)) {
-			pause_pipe(lp);
+		if (len > 0) {
+			memcpy(s, lp->rest, len);
+		}
+		lp->rest_len = 0;
+		space = sup->scratch_cap - len;
+		if (lp->rfd >= 0 && space > 0) {
+			n = read(lp->rfd, s + len, space);
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				vlog_warn("%s: unable to read its output: %s",
+				    lp->svc->cfg->name, strerror(errno));
+			}
+			n = n < 0 ? 0 : n;
+		}
+		len += (size_t)n;
+		used = linebuf_split(s, len, max_line, lp->flush_pending &&
+		    n == 0, emit_line, lp);
+		if (!keep_rest(lp, s + used, len - used)) {
+			vlog_warn("%s: out of memory: %zu bytes of output lost",
+			    lp->svc->cfg->name, len - used);
+		}
+		if (lp->paused) {
 			return;
 		}
-		space = linebuf_space(&lp->lb, &where);
-		n = read(lp->rfd, where, space);
-		if (n > 0) {
-			linebuf_commit(&lp->lb, (size_t)n);
-			continue;
+		if (n == 0) {
+			lp->flush_pending = false;
+			return;
 		}
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0 && errno != EAGAIN) {
-			vlog_warn("%s: unable to read its output: %s",
-			    lp->svc->cfg->name, strerror(errno));
-		}
-		break;
-	}
-	if (final && !emit_lines(lp, true)) {
-		pause_pipe(lp);
 	}
 }
 
@@ -120,9 +177,9 @@ open_pipe(struct service *svc, struct logpipe *lp, bool is_err)
 {
 	int p[2];
 
+	memset(lp, 0, sizeof(*lp));
 	lp->svc = svc;
 	lp->is_err = is_err;
-	lp->paused = false;
 	lp->rfd = lp->wfd = -1;
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		return -1;
@@ -130,11 +187,9 @@ open_pipe(struct service *svc, struct logpipe *lp, bool is_err)
 	lp->rfd = p[0];
 	lp->wfd = p[1];
 	(void)fd_set_nonblock(lp->rfd, true);
-	if (linebuf_init(&lp->lb, (size_t)svc->sup->config->log_line_max) == -1 ||
-	    loop_add_fd(svc->sup->loop, lp->rfd, POLLIN, on_pipe, lp) == -1) {
+	if (loop_add_fd(svc->sup->loop, lp->rfd, POLLIN, on_pipe, lp) == -1) {
 		fd_close(&lp->rfd);
 		fd_close(&lp->wfd);
-		linebuf_free(&lp->lb);
 		return -1;
 	}
 	return 0;
@@ -146,6 +201,9 @@ svc_pipes_open(struct service *svc)
 	struct vc_config *c = svc->sup->config;
 
 	svc->file.fd = -1;
+	if (svc->cfg->inherit_stdio) {
+		return 0;	/* it writes to vcinit's own fds */
+	}
 	if (open_pipe(svc, &svc->out, false) == -1 ||
 	    open_pipe(svc, &svc->err, true) == -1) {
 		return -1;
@@ -163,12 +221,14 @@ svc_pipes_open(struct service *svc)
 static void
 close_pipe(struct logpipe *lp)
 {
-	if (lp->rfd >= 0) {
+	if (lp->rfd >= 0 && lp->svc != NULL) {
 		loop_del_fd(lp->svc->sup->loop, lp->rfd);
 	}
 	fd_close(&lp->rfd);
 	fd_close(&lp->wfd);
-	linebuf_free(&lp->lb);
+	free(lp->rest);
+	lp->rest = NULL;
+	lp->rest_len = lp->rest_cap = 0;
 }
 
 void
@@ -183,10 +243,10 @@ svc_pipes_close(struct service *svc)
 void
 svc_pipes_drain(struct service *svc, bool final)
 {
-	if (svc->out.rfd >= 0 && !svc->out.paused) {
+	if (svc->out.rfd >= 0) {
 		pump(&svc->out, final);
 	}
-	if (svc->err.rfd >= 0 && !svc->err.paused) {
+	if (svc->err.rfd >= 0) {
 		pump(&svc->err, final);
 	}
 }

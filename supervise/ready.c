@@ -385,20 +385,55 @@ ready_stop(struct service *svc)
 	}
 }
 
+static void
+on_health_connect(int fd, short revents, void *arg)
+{
+	struct service *svc = arg;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	(void)revents;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
+		err = errno;
+	}
+	ready_health_end(svc, err == 0);
+}
+
 bool
-ready_recheck(struct service *svc)
+ready_health_start(struct service *svc)
 {
 	const struct ready_spec *r = &svc->cfg->ready;
 	int fd, rc;
 
+	svc->health_at_ms = clock_mono_ms();
+	svc->health_ok = true;
 	if (r->kind != READY_TCP && r->kind != READY_UNIX) {
+		return false;
+	}
+	/* A connect to loopback is "in progress" even when it will be
+	 * refused: the answer comes through the loop, never by waiting. */
+	rc = try_connect(r, &fd);
+	if (rc == 0 && loop_add_fd(svc->sup->loop, fd, POLLOUT,
+	    on_health_connect, svc) == 0) {
+		svc->health_fd = fd;
 		return true;
 	}
-	rc = try_connect(r, &fd);
 	if (fd >= 0) {
 		(void)close(fd);
 	}
-	/* XXX: a connect still in progress counts as an answer; on loopback
-	 * a listening socket answers at once, so this is rare. */
-	return rc >= 0;
+	svc->health_ok = rc == 1;
+	return false;
+}
+
+void
+ready_health_end(struct service *svc, bool ok)
+{
+	if (svc->health_fd < 0) {
+		return;
+	}
+	loop_del_fd(svc->sup->loop, svc->health_fd);
+	fd_close(&svc->health_fd);
+	svc->health_ok = ok;
+	svc->health_at_ms = clock_mono_ms();
+	sup_health_check_over(svc->sup);
 }

@@ -368,6 +368,7 @@ a_up(struct service *svc)
 	ready_stop(svc);
 	svc->ready = true;
 	svc->note[0] = '\0';
+	svc->health_at_ms = 0;	/* just proven ready */
 	set_state(svc, SVC_UP);
 	vlog_info("%s: ready", svc->cfg->name);
 }

@@ -97,9 +97,61 @@ sup_status_json(struct supervisor *sup, struct buf *out)
 	buf_adds(out, "]}\n");
 }
 
+/* What the health checks may take before a service counts as silent. */
+#define HEALTH_CHECK_TIMEOUT_MS 1000
+
+static void
+on_health_timeout(void *arg)
+{
+	struct supervisor *sup = arg;
+
+	sup->health_timer = 0;
+	for (int i = 0; i < sup->nsvcs; i++) {
+		ready_health_end(sup->svcs[i], false);
+	}
+}
+
+void
+sup_health_check_over(struct supervisor *sup)
+{
+	if (--sup->health_pending > 0) {
+		return;
+	}
+	loop_cancel_timer(sup->loop, &sup->health_timer);
+	if (sup->health_done != NULL) {
+		sup->health_done(sup->health_done_arg);
+	}
+}
+
+/* tcp: and unix: readiness is checked again when health is asked, and the
+ * answer kept for a second: HEALTHCHECK storms cost one connect. */
+bool
+sup_health_refresh(struct supervisor *sup)
+{
+	int64_t now = clock_mono_ms();
+
+	for (int i = 0; i < sup->nsvcs; i++) {
+		struct service *svc = sup->svcs[i];
+
+		if (svc->state != SVC_UP || svc->health_fd >= 0 ||
+		    (svc->health_at_ms != 0 && now - svc->health_at_ms < 1000)) {
+			continue;
+		}
+		if (ready_health_start(svc)) {
+			sup->health_pending++;
+		}
+	}
+	if (sup->health_pending > 0 && sup->health_timer == 0) {
+		sup->health_timer = loop_add_timer(sup->loop, now +
+		    HEALTH_CHECK_TIMEOUT_MS, on_health_timeout, sup);
+	}
+	return sup->health_pending == 0;
+}
+
 bool
 sup_health(struct supervisor *sup, struct buf *report)
 {
+
 	bool healthy = true;
 
 	for (int i = 0; i < sup->nsvcs; i++) {
@@ -112,7 +164,8 @@ sup_health(struct supervisor *sup, struct buf *report)
 		if (svc->cfg->type == SVC_ONESHOT) {
 			ok = svc->state == SVC_DONE;
 		} else {
-			ok = svc->state == SVC_UP && ready_recheck(svc);
+			ok = svc->state == SVC_UP && (svc->health_at_ms == 0 ||
+			    svc->health_ok);
 		}
 		if (!ok) {
 			healthy = false;

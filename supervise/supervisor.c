@@ -33,6 +33,7 @@ svc_new(struct supervisor *sup, const struct svc_config *cfg)
 	svc->state = SVC_DOWN;
 	svc->since_ms = clock_mono_ms();
 	svc->exec_fd = svc->ready_fd = svc->ready_child_fd = -1;
+	svc->health_fd = -1;
 	svc->out.rfd = svc->out.wfd = svc->err.rfd = svc->err.wfd = -1;
 	svc->file.fd = -1;
 	svc->main = cfg->main;
@@ -58,6 +59,7 @@ svc_new(struct supervisor *sup, const struct svc_config *cfg)
 static void
 svc_free(struct supervisor *sup, struct service *svc)
 {
+	ready_health_end(svc, false);
 	loop_cancel_timer(sup->loop, &svc->timer);
 	ready_stop(svc);
 	if (svc->exec_fd >= 0) {
@@ -109,6 +111,7 @@ sup_free(struct supervisor *sup)
 	free(sup->retired);
 	config_free(sup->config);
 	free(sup->runtime_dir);
+	free(sup->scratch);
 }
 
 struct service *

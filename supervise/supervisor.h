@@ -44,7 +44,10 @@ struct logpipe {
 	int wfd;
 	bool is_err;
 	bool paused;		/* the output queue is full */
-	struct linebuf lb;
+	bool flush_pending;	/* the writer is gone: flush its last line */
+	char *rest;		/* a partial line, or lines not taken yet */
+	size_t rest_len;
+	size_t rest_cap;
 	struct service *svc;
 };
 
@@ -81,6 +84,9 @@ struct service {
 	struct logpipe err;
 	struct logfile file;
 	char note[160];		/* what it waits for, or why it failed */
+	int64_t health_at_ms;	/* when readiness was last checked again */
+	bool health_ok;
+	int health_fd;		/* that check's connect, while it runs */
 };
 
 struct supervisor {
@@ -98,6 +104,8 @@ struct supervisor {
 	bool tty_main;		/* stdin is a terminal: give it to main */
 	char *disable;		/* VCORE_DISABLE */
 	char *runtime_dir;	/* the control socket's folder */
+	char *scratch;		/* where service output is read (logs.c) */
+	size_t scratch_cap;
 	bool shutting_down;
 	int64_t shutdown_deadline_ms;
 	uint64_t shutdown_timer;
@@ -107,6 +115,10 @@ struct supervisor {
 	bool changed;		/* something happened: step again */
 	void (*state_changed)(struct service *svc, void *arg);
 	void *state_changed_arg;
+	int health_pending;	/* readiness checks running for health */
+	uint64_t health_timer;
+	void (*health_done)(void *arg);	/* they are over */
+	void *health_done_arg;
 };
 
 /* Sets up the supervisor on a loaded config (it takes ownership). */
@@ -144,6 +156,12 @@ int sup_signal(struct supervisor *sup, struct service *svc, int sig,
  * as needed and reports each as "added|removed|changed NAME" lines. */
 void sup_reload(struct supervisor *sup, struct vc_config *config,
     struct buf *report);
+/*
+ * Starts checking tcp: and unix: readiness again where the last check is
+ * older than a second. Returns true when nothing runs (sup_health can
+ * answer now); otherwise health_done is called once the checks are over.
+ */
+bool sup_health_refresh(struct supervisor *sup);
 /* Appends one line per unhealthy service; returns true when healthy. */
 bool sup_health(struct supervisor *sup, struct buf *report);
 void sup_status_text(struct supervisor *sup, struct buf *out);

@@ -35,9 +35,14 @@ void ready_after_spawn(struct service *svc);
 void ready_begin(struct service *svc);
 void ready_poll(struct service *svc);
 void ready_stop(struct service *svc);
-/* Checks a tcp: or unix: readiness again, for health; true if it answers
- * (or cannot tell without waiting). */
-bool ready_recheck(struct service *svc);
+/* Starts checking a tcp: or unix: readiness again, for health: returns
+ * true when the check is pending (ready_health_over follows), false when
+ * the answer is known at once (in svc->health_ok). */
+bool ready_health_start(struct service *svc);
+/* Ends a pending health check (an answer, or a timeout: not answering). */
+void ready_health_end(struct service *svc, bool ok);
+/* The supervisor's side: one pending health check is over. */
+void sup_health_check_over(struct supervisor *sup);
 
 /* logs.c */
 int svc_pipes_open(struct service *svc);

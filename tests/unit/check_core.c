@@ -41,40 +41,59 @@ START_TEST(test_backoff)
 }
 END_TEST
 
-/* Feeds text into a linebuf of cap bytes in chunks of step; returns the
- * lines joined by '|'. */
-static void
-split(const char *text, size_t cap, size_t step, bool flush, char *out,
-    size_t outlen)
+static bool
+collect(const char *line, size_t len, void *arg)
 {
-	struct linebuf lb;
-	const char *line;
-	size_t len, fed = 0, total = strlen(text);
+	char *out = arg;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%.*s|", (int)len, line);
+	return true;
+}
+
+/* Feeds text in chunks of step as the log pump does (keeping what is left
+ * for the next round); returns the lines joined by '|'. */
+static void
+split(const char *text, size_t cap, size_t step, bool flush, char *out)
+{
+	char held[256];
+	size_t len = 0, fed = 0, total = strlen(text), used;
 
 	out[0] = '\0';
-	ck_assert_int_eq(linebuf_init(&lb, cap), 0);
 	while (fed < total) {
-		char *where;
-		size_t space = linebuf_space(&lb, &where);
 		size_t n = total - fed < step ? total - fed : step;
 
-		if (n > space) {
-			n = space;
-		}
-		memcpy(where, text + fed, n);
-		linebuf_commit(&lb, n);
+		memcpy(held + len, text + fed, n);
+		len += n;
 		fed += n;
-		while (linebuf_next(&lb, false, &line, &len)) {
-			snprintf(out + strlen(out), outlen - strlen(out), "%.*s|",
-			    (int)len, line);
-		}
+		used = linebuf_split(held, len, cap, false, collect, out);
+		memmove(held, held + used, len - used);
+		len -= used;
 	}
-	while (flush && linebuf_next(&lb, true, &line, &len)) {
-		snprintf(out + strlen(out), outlen - strlen(out), "%.*s|",
-		    (int)len, line);
+	if (flush) {
+		used = linebuf_split(held, len, cap, true, collect, out);
+		ck_assert_int_eq(used, len);
 	}
-	linebuf_free(&lb);
 }
+
+/* Refuses after two lines, as a full output queue does. */
+static bool
+take_two(const char *line, size_t len, void *arg)
+{
+	int *n = arg;
+
+	(void)line;
+	(void)len;
+	return (*n)++ < 2;
+}
+
+START_TEST(test_linebuf_refusal)
+{
+	int n = 0;
+
+	ck_assert_int_eq(linebuf_split("a\nbb\nccc\n", 9, 100, false,
+	    take_two, &n), 5);
+}
+END_TEST
 
 static const struct {
 	const char *in;
@@ -86,7 +105,8 @@ static const struct {
 	{ "a\nb\n", 16, 1, false, "a|b|" },
 	{ "a\n\nb", 16, 3, false, "a||" },
 	{ "a\n\nb", 16, 3, true, "a||b|" },
-	{ "0123456789abcdef\n", 8, 5, false, "01234567|89abcdef||" },
+	{ "0123456789abcdef\n", 8, 5, false, "01234567|89abcdef|" },
+	{ "01234567\nab\n", 8, 3, false, "01234567|ab|" },
 	{ "0123456789\nxy\n", 4, 100, false, "0123|4567|89|xy|" },
 	{ "", 8, 1, true, "" },
 	{ "tail", 8, 2, true, "tail|" },
@@ -97,7 +117,7 @@ START_TEST(test_linebuf)
 	char out[256];
 
 	split(splits[_i].in, splits[_i].cap, splits[_i].step, splits[_i].flush,
-	    out, sizeof(out));
+	    out);
 	ck_assert_str_eq(out, splits[_i].out);
 }
 END_TEST
@@ -291,6 +311,7 @@ main(void)
 	    sizeof(backoffs) / sizeof(backoffs[0]));
 	tcase_add_loop_test(tc, test_linebuf, 0,
 	    sizeof(splits) / sizeof(splits[0]));
+	tcase_add_test(tc, test_linebuf_refusal);
 	tcase_add_test(tc, test_rotation_names);
 	tcase_add_test(tc, test_gzip_roundtrip);
 	tcase_add_loop_test(tc, test_durations, 0,
