@@ -89,6 +89,10 @@ wait_exit() {
 	wait "$UPID"
 	VC_RC=$?
 	UPID=""
+	# Under ASan/UBSan (make check's second pass) any report is a failure.
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/out"; then
+		fail "the sanitizers reported an error"
+	fi
 }
 
 # stop_vcinit [SIGNAL]: as docker stop would; sets VC_RC.
