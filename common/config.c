@@ -640,11 +640,51 @@ parse_port(const char *s, int *port)
 	return 0;
 }
 
+/* "tcp:PORT" or "tcp:ADDRESS:PORT" (arg is after "tcp:"); numeric only. */
+static int
+parse_ready_tcp(const char *text, const char *arg, struct ready_spec *out,
+    char *err, size_t errlen)
+{
+	const char *colon = strrchr(arg, ':');
+	char host[64] = "127.0.0.1";
+	unsigned char addr[16];
+
+	out->kind = READY_TCP;
+	if (colon != NULL) {
+		size_t hl = (size_t)(colon - arg);
+
+		if (hl >= sizeof(host)) {
+			return -1;
+		}
+		memcpy(host, arg, hl);
+		host[hl] = '\0';
+		/* [::1] as people write it next to a port */
+		if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+			memmove(host, host + 1, hl - 2);
+			host[hl - 2] = '\0';
+		}
+		arg = colon + 1;
+		if (inet_pton(AF_INET, host, addr) != 1 &&
+		    inet_pton(AF_INET6, host, addr) != 1) {
+			snprintf(err, errlen, "'%.60s': readiness takes a numeric "
+			    "address (PID 1 resolves no names); use wait_for for "
+			    "host names", text);
+			return -2;
+		}
+	}
+	if (parse_port(arg, &out->port) == -1) {
+		return -1;
+	}
+	out->target = strdup(host);
+	return 0;
+}
+
 int
 config_parse_ready(const char *text, struct ready_spec *out, char *err,
     size_t errlen)
 {
 	const char *arg = strchr(text, ':');
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
@@ -657,37 +697,13 @@ config_parse_ready(const char *text, struct ready_spec *out, char *err,
 	}
 	arg++;
 	if (strncmp(text, "tcp:", 4) == 0) {
-		const char *colon = strrchr(arg, ':');
-		char host[64] = "127.0.0.1";
-		unsigned char addr[16];
-
-		out->kind = READY_TCP;
-		if (colon != NULL) {
-			size_t hl = (size_t)(colon - arg);
-
-			if (hl >= sizeof(host)) {
-				goto bad;
-			}
-			memcpy(host, arg, hl);
-			host[hl] = '\0';
-			/* [::1] as people write it next to a port */
-			if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-				memmove(host, host + 1, hl - 2);
-				host[hl - 2] = '\0';
-			}
-			arg = colon + 1;
-			if (inet_pton(AF_INET, host, addr) != 1 &&
-			    inet_pton(AF_INET6, host, addr) != 1) {
-				snprintf(err, errlen, "'%.60s': readiness takes "
-				    "a numeric address (PID 1 resolves no "
-				    "names); use wait_for for host names", text);
-				return -1;
-			}
+		rc = parse_ready_tcp(text, arg, out, err, errlen);
+		if (rc == -2) {
+			return -1;
 		}
-		if (parse_port(arg, &out->port) == -1) {
+		if (rc == -1) {
 			goto bad;
 		}
-		out->target = strdup(host);
 	} else if (strncmp(text, "unix:", 5) == 0 ||
 	    strncmp(text, "file:", 5) == 0) {
 		out->kind = text[0] == 'u' ? READY_UNIX : READY_FILE;
