@@ -226,8 +226,9 @@ on_notify(int fd, short revents, void *arg)
 			}
 		}
 		/* Only the service's own processes may say it is ready. */
-		if (cred == NULL || svc->pid <= 0 || (cred->pid != svc->pid &&
-		    getpgid(cred->pid) != svc->pid)) {
+		/* (a sender outside our PID namespace shows as pid 0) */
+		if (cred == NULL || svc->pid <= 0 || cred->pid <= 0 ||
+		    (cred->pid != svc->pid && getpgid(cred->pid) != svc->pid)) {
 			vlog_debug("%s: notify message from pid %d ignored",
 			    svc->cfg->name, cred != NULL ? (int)cred->pid : 0);
 		} else if (strstr(data, "READY=1") != NULL &&
