@@ -19,6 +19,8 @@
  *   passwd_file, group_file  where users are looked up (tests use scratch
  *                            files; vcsshd never asks NSS)
  *   environment_file         the container's variables, read for root
+ *                            (default: "environment" beside the control
+ *                            socket, where vcinit writes it)
  *   login_grace_time, max_auth_tries, max_startups (unauthenticated
  *   connections in all), max_startups_per_source, max_sessions,
  *   keepalive_interval, keepalive_count_max, idle_timeout, tcp_forwarding
@@ -37,7 +39,7 @@
 	CFG_STR("sftp_server", NULL, CFGF_NODEFAULT), \
 	CFG_STR("passwd_file", "/etc/passwd", 0), \
 	CFG_STR("group_file", "/etc/group", 0), \
-	CFG_STR("environment_file", "/run/vcore/environment", 0), \
+	CFG_STR("environment_file", NULL, CFGF_NODEFAULT), \
 	CFG_STR("login_grace_time", "30s", 0), \
 	CFG_INT("max_auth_tries", 6, 0), \
 	CFG_INT("max_startups", 30, 0), \

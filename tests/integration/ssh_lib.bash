@@ -10,6 +10,7 @@
 
 VCSSHD=${VCSSHD:-$(dirname "$VCINIT")/vcsshd}
 [ -x "$VCSSHD" ] || { echo "no $VCSSHD (make first)"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "needs root (sessions change user)"; exit 77; }
 command -v ssh >/dev/null || { echo "no OpenSSH client (scripts/deps.sh ssh)"; exit 77; }
 command -v python3 >/dev/null || { echo "no python3 (scripts/deps.sh check)"; exit 77; }
 
@@ -45,10 +46,13 @@ sshd_conf() {
 sshd_conf
 
 # start_sshd: vcsshd in its own process group; waits for its listen line.
+started() { [ "$(grep -c "listening on" "$SSHD_LOG")" -gt "$1" ]; }
 start_sshd() {
+	local before
+	before=$(grep -c "listening on" "$SSHD_LOG" 2>/dev/null)
 	setsid "$VCSSHD" -c "$ETC" >>"$SSHD_LOG" 2>&1 </dev/null &
 	SSHD_PID=$!
-	wait_for 10 grep -q "listening on" "$SSHD_LOG" ||
+	wait_for 10 started "${before:-0}" ||
 		fail "vcsshd did not start: $(tail -n 5 "$SSHD_LOG")"
 }
 
@@ -63,12 +67,21 @@ stop_sshd() {
 	SSHD_PID=""
 }
 
+# Under ASan/UBSan (VCINIT=build/asan/vcinit: make check's second pass)
+# any report in vcsshd's log fails the test, whatever else passed.
 ssh_cleanup() {
+	local rc=$1
 	stop_sshd
 	[ -n "${TMUX_SOCK:-}" ] && tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SSHD_LOG" 2>/dev/null; then
+		grep -E -A 12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SSHD_LOG" | head -n 40
+		echo "FAIL: the sanitizers reported an error"
+		rc=1
+	fi
 	cleanup
+	exit "$rc"
 }
-trap ssh_cleanup EXIT
+trap 'ssh_cleanup $?' EXIT
 
 SSH_OPTS=(-F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
@@ -100,4 +113,9 @@ authorize() {
 	local opts=${1:-} key=${2:-$KEY.pub}
 	{ [ -n "$opts" ] && printf '%s ' "$opts"; cut -d' ' -f1,2 "$key"; } \
 		>"$T/home/root/.ssh/authorized_keys"
+}
+
+# fingerprint KEYFILE: its SHA256 fingerprint, escaped for grep -E.
+fingerprint() {
+	ssh-keygen -lf "$1" | awk '{print $2}' | sed 's/[][\.*^$+?(){}|/]/\\&/g'
 }

@@ -249,7 +249,8 @@ END_TEST
 
 START_TEST(config_values)
 {
-	const char *dir = config_dir("ssh {\n"
+	const char *dir = config_dir("control_socket = \"/tmp/x/ctl.sock\"\n"
+	    "ssh {\n"
 	    "  listen = {\"127.0.0.1:2200\", \"[::1]\"}\n"
 	    "  port = 2222\n"
 	    "  allow_users = {\"alice\", \"bob\"}\n"
@@ -270,6 +271,8 @@ START_TEST(config_values)
 	ck_assert_int_eq(cfg.idle_ms, 120000);
 	ck_assert_int_eq(cfg.keepalive_ms, 0);
 	ck_assert(!cfg.tcp_forwarding);
+	/* Beside the control socket, where vcinit writes it. */
+	ck_assert_str_eq(cfg.environment_file, "/tmp/x/environment");
 	sshd_config_free(&cfg);
 	remove_dir(dir);
 }
@@ -290,6 +293,8 @@ static const struct bad_config {
 	    "1: ssh: listen: want addr, addr:port or [v6addr]:port" },
 	{ "ssh {\n  no_such_option = 1\n}\n",
 	    "2: no such option 'no_such_option'" },
+	{ "ssh {\n  max_startups = 100000\n}\n",
+	    "1: ssh: max_startups: 100000 is not within 1..10000" },
 };
 
 static char logged[1024];
