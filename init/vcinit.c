@@ -28,6 +28,7 @@
 #include "common/fdutil.h"
 #include "common/log.h"
 #include "common/signame.h"
+#include "common/userdb.h"
 #include "init/loop.h"
 #include "init/vcinit.h"
 #include "supervise/control.h"
@@ -178,6 +179,64 @@ apply_disable(struct vc_config *cfg)
 	}
 }
 
+/* True when path holds at least one line that is not blank or a comment. */
+static bool
+has_key_lines(const char *path)
+{
+	char *text = fd_read_file(path, 1024 * 1024, NULL);
+	bool found = false;
+
+	for (char *p = text; p != NULL && *p != '\0' && !found;
+	    p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != '\0')) {
+		p += strspn(p, " \t");
+		found = *p != '#' && *p != '\n' && *p != '\0';
+	}
+	free(text);
+	return found;
+}
+
+/*
+ * DESIGN (Who logs in over SSH): when only root may log in and root has no
+ * key anywhere, sshd stays off, says why, and does not count for health.
+ */
+static void
+apply_ssh_policy(struct vc_config *cfg)
+{
+	struct svc_config *sshd = config_find(cfg, "sshd");
+	const char *keys = getenv("VCORE_AUTHORIZED_KEYS");
+	char path[PATH_MAX], err[256];
+	struct userdb_user root;
+	const char *tmpl, *pw, *gr;
+	cfg_t *sec;
+
+	if (sshd == NULL || !sshd->builtin || !sshd->enabled) {
+		return;
+	}
+	sec = cfg_getsec(cfg->main_cfg, "ssh");
+	if (cfg_size(sec, "allow_users") > 0 || cfg_size(sec, "allow_groups") > 0 ||
+	    cfg_getstr(sec, "authorized_keys_command") != NULL ||
+	    (keys != NULL && *keys != '\0') ||
+	    getenv("VCORE_AUTHORIZED_KEYS_FILE") != NULL ||
+	    getenv("FILE__VCORE_AUTHORIZED_KEYS") != NULL) {
+		return;
+	}
+	pw = cfg_getstr(sec, "passwd_file");
+	gr = cfg_getstr(sec, "group_file");
+	tmpl = cfg_getstr(sec, "authorized_keys_file");
+	if (userdb_user(pw, gr, "root", &root, err, sizeof(err)) == 0 &&
+	    tmpl != NULL && strncmp(tmpl, "%h/", 3) == 0) {
+		snprintf(path, sizeof(path), "%s/%s", root.home, tmpl + 3);
+		if (has_key_lines(path)) {
+			return;
+		}
+	} else if (tmpl != NULL && strchr(tmpl, '%') == NULL &&
+	    has_key_lines(tmpl)) {
+		return;
+	}
+	sshd->enabled = false;
+	sshd->disabled_why = "no key for root: set VCORE_AUTHORIZED_KEYS";
+}
+
 /* Loads the config with what the command line and environment add.
  * Returns NULL with the errors appended. */
 static struct vc_config *
@@ -199,6 +258,7 @@ load_config(struct vcinit *vc, struct buf *errors)
 		cfg->shutdown_timeout_ms = vc->shutdown_override_ms;
 	}
 	apply_disable(cfg);
+	apply_ssh_policy(cfg);
 	return cfg;
 }
 
