@@ -15,6 +15,14 @@
 
 struct active_server;
 
+/* A file logrt[] read to its end and left for another one. */
+#define LOG_DONE_FILES	8
+struct log_done {
+	dev_t dev;
+	ino_t ino;
+	uint64_t size;		/* where reading stopped */
+};
+
 struct active_item {
 	char *key;
 	int64_t delay_ms;
@@ -28,6 +36,8 @@ struct active_item {
 	bool log_started;
 	dev_t log_dev;
 	ino_t log_ino;
+	struct log_done log_done[LOG_DONE_FILES];	/* a ring */
+	int log_ndone;
 	struct agent_waiter waiter;
 	struct active_server *srv;
 };

@@ -144,7 +144,7 @@ load_user_params(struct agent_config *c, cfg_t *sec, char *err, size_t errlen)
 			    "command", title);
 			return -1;
 		}
-		up->timeout_ms = c->timeout_ms;
+		up->timeout_ms = 0;	/* Timeout, once ZBX_TIMEOUT is read */
 		if (to != NULL && clock_parse_duration(to, &up->timeout_ms, why,
 		    sizeof(why)) == -1) {
 			snprintf(err, errlen, "user_parameter \"%.60s\": "
@@ -409,6 +409,27 @@ env_numbers(struct agent_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every allow_key and deny_key rule must read as a key pattern: a deny
+ * rule that matched nothing would be worse than an error at start. */
+static int
+check_rules(char **rules, const char *what, char *err, size_t errlen)
+{
+	char store[2 * ZBX_KEY_MAX_LEN + 2];
+	struct zbx_key k;
+
+	for (char **p = rules; p != NULL && *p != NULL; p++) {
+		size_t len = strlen(*p);
+
+		if (len > ZBX_KEY_MAX_LEN || zbx_key_rule_parse(*p, len, &k,
+		    store, sizeof(store)) == -1) {
+			snprintf(err, errlen, "monitor: %s \"%.100s\" is not a "
+			    "key pattern", what, *p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 check_ranges(struct agent_config *c, char *err, size_t errlen)
 {
@@ -434,6 +455,10 @@ check_ranges(struct agent_config *c, char *err, size_t errlen)
 	    strlen(c->hostname) > 128) {
 		snprintf(err, errlen, "monitor: hostname must have 1 to 128 "
 		    "characters");
+		return -1;
+	}
+	if (check_rules(c->allow_key, "allow_key", err, errlen) == -1 ||
+	    check_rules(c->deny_key, "deny_key", err, errlen) == -1) {
 		return -1;
 	}
 	return 0;
@@ -463,6 +488,12 @@ agent_config_load(struct agent_config *c, const char *dir, char *err,
 		return -1;
 	}
 	c->unsafe_user_parameters = rc == 1 ? b : c->unsafe_user_parameters;
+	/* As agentd's Timeout, the final one bounds user parameters too. */
+	for (int i = 0; i < c->nuser_params; i++) {
+		if (c->user_params[i].timeout_ms <= 0) {
+			c->user_params[i].timeout_ms = c->timeout_ms;
+		}
+	}
 	return check_ranges(c, err, errlen);
 }
 

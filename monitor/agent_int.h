@@ -118,26 +118,37 @@ struct conn {
 	unsigned char inline_buf[256];
 };
 
-/* System CPU counters sampled once a second for system.cpu.util. */
+/*
+ * System CPU counters for system.cpu.util, sampled once a second, but only
+ * while someone asks: the collector wakes up on the first request and goes
+ * back to sleep (its memory freed) when nobody asked for CPU_IDLE_STOP_MS.
+ */
 #define CPU_STATES	10
 #define CPU_FINE_SLOTS	61	/* one a second, for avg1 */
-#define CPU_COARSE_SLOTS	61	/* one every 15 s, for avg5 and avg15 */
+#define CPU_COARSE_SLOTS	61	/* one every 15 s: avg5, avg15 */
+#define CPU_FIRST_MS	500	/* the second sample after a wake-up */
+#define CPU_IDLE_STOP_MS	(16 * 60000)	/* avg15's window + 1 min */
 struct cpu_sample {
 	int64_t t_ms;
 	uint64_t *v;		/* (ncpu + 1) * CPU_STATES: total first */
 };
+struct cpu_wait;
 struct cpu_collector {
 	int ncpu;		/* columns kept: cpu0..cpu(ncpu-1) */
+	bool running;		/* sampling; the rings exist */
 	int fine_n;
 	int fine_at;
 	int coarse_n;
 	int coarse_at;
 	int64_t last_coarse_ms;
 	int64_t next_ms;
+	int64_t asked_ms;	/* the last request that needed samples */
+	uint64_t wakeups;	/* times the collector started */
 	struct cpu_sample fine[CPU_FINE_SLOTS];
 	struct cpu_sample coarse[CPU_COARSE_SLOTS];
 	bool *online;		/* per cpu: seen in the last sample */
-	bool started;
+	uint64_t *mem;		/* every sample, one block */
+	struct cpu_wait *waits;	/* requests for the second sample */
 };
 
 struct active_server;
@@ -258,8 +269,11 @@ void m_vcore_service_uptime(struct agent *, const struct zbx_key *, struct agent
 int agent_cpu_online(struct agent *ag);
 
 /* agent_cpu.c: the collector behind system.cpu.util. */
-int agent_cpu_init(struct agent *ag);
-void agent_cpu_tick(struct agent *ag, int64_t now_ms);
+/* Counts the CPUs; allocates nothing (that waits for a request). */
+void agent_cpu_init(struct agent *ag);
+/* Samples when due, sleeps when unasked; the next deadline or -1. */
+int64_t agent_cpu_timers(struct agent *ag, int64_t now_ms);
+/* Answers the requests still waiting and frees the samples. */
 void agent_cpu_free(struct agent *ag);
 
 /* agent_job.c: children that run commands, and async checks. */

@@ -184,23 +184,39 @@ agent_param_unsafe(const char *text)
 	return strpbrk(text, unsafe_chars) != NULL;
 }
 
-/* AllowKey/DenyKey: an allow match wins; system.run needs one. */
+/* True when the text of rule, parsed, matches key. A rule that is not a
+ * key matches nothing. */
 static bool
-key_allowed(struct agent *ag, const char *text, const char *name)
+rule_matches(const char *rule, const struct zbx_key *key)
+{
+	char store[2 * ZBX_KEY_MAX_LEN + 2];
+	size_t len = strlen(rule);
+	struct zbx_key r;
+
+	return len <= ZBX_KEY_MAX_LEN && zbx_key_rule_parse(rule, len, &r,
+	    store, sizeof(store)) == 0 && zbx_key_rule_match(&r, key);
+}
+
+/*
+ * AllowKey/DenyKey on the parsed key, so quoting cannot slip past a rule:
+ * an allow match wins; system.run needs one.
+ */
+static bool
+key_allowed(struct agent *ag, const struct zbx_key *key)
 {
 	char *const *p;
 
 	for (p = ag->cfg.allow_key; p != NULL && *p != NULL; p++) {
-		if (zbx_key_match(*p, text)) {
+		if (rule_matches(*p, key)) {
 			return true;
 		}
 	}
 	for (p = ag->cfg.deny_key; p != NULL && *p != NULL; p++) {
-		if (zbx_key_match(*p, text)) {
+		if (rule_matches(*p, key)) {
 			return false;
 		}
 	}
-	return strcmp(name, "system.run") != 0;
+	return strcmp(key->name, "system.run") != 0;
 }
 
 static const struct user_param *
@@ -218,7 +234,7 @@ void
 agent_eval(struct agent *ag, const char *text, size_t len,
     struct agent_result *res)
 {
-	char store[2 * ZBX_KEY_MAX_LEN + 2], ktext[ZBX_KEY_MAX_LEN + 1];
+	char store[2 * ZBX_KEY_MAX_LEN + 2];
 	const struct agent_key_def *def;
 	const struct user_param *up;
 	struct zbx_key key;
@@ -230,9 +246,7 @@ agent_eval(struct agent *ag, const char *text, size_t len,
 		agent_set_error(res, "Invalid item key format.");
 		return;
 	}
-	memcpy(ktext, text, len);
-	ktext[len] = '\0';
-	if (!key_allowed(ag, ktext, key.name)) {
+	if (!key_allowed(ag, &key)) {
 		agent_set_error(res, "Unsupported item key.");
 		return;
 	}

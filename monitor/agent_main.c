@@ -3,8 +3,8 @@
  * `vcinit agent [-c DIR] [-f]`: the Zabbix agent. main reads the config,
  * opens the listeners and the active-check clients, then runs one epoll
  * loop: fds with callbacks, deadlines computed each turn (no tick when
- * nothing is due but the CPU collector's once a second), signals through
- * a signalfd. Owns struct agent.
+ * nothing is due: the CPU collector samples only while system.cpu.util is
+ * asked for), signals through a signalfd. Owns struct agent.
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -105,10 +105,7 @@ run_timers(struct agent *ag, int64_t now)
 {
 	int64_t next = -1;
 
-	agent_cpu_tick(ag, now);
-	if (ag->cpu.started) {
-		next = ag->cpu.next_ms;
-	}
+	next = agent_cpu_timers(ag, now);
 	next = agent_min_deadline(next, agent_passive_timers(ag, now));
 	next = agent_min_deadline(next, agent_job_timers(ag, now));
 	next = agent_min_deadline(next, agent_active_timers(ag, now));
@@ -216,10 +213,7 @@ agent_setup(struct agent *ag, struct agent_io *sigio)
 		    strerror(errno));
 		return -1;
 	}
-	if (agent_cpu_init(ag) == -1) {
-		vlog_warn("system.cpu.util will not work: no memory for the "
-		    "collector");
-	}
+	agent_cpu_init(ag);
 	random_session(ag->session);
 	(void)agent_allow_build(ag);
 	agent_resolve_start(ag);
@@ -247,8 +241,8 @@ agent_teardown(struct agent *ag, struct agent_io *sigio)
 	agent_active_stop(ag);
 	agent_passive_stop(ag);
 	agent_ctl_free(ag);
+	agent_cpu_free(ag);	/* completes its jobs: before they go */
 	agent_job_free_all(ag);
-	agent_cpu_free(ag);
 	fd_close(&ag->resolver.fd);
 	fd_close(&sigio->fd);
 	fd_close(&ag->epfd);

@@ -14,13 +14,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pwd.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "monitor/agent_int.h"
+#include "monitor/zbx_regex.h"
 
 static const char *const ordinal[] = { "first", "second", "third", "fourth",
 	"fifth", "sixth", "seventh", "eighth", "ninth" };
@@ -471,7 +471,7 @@ struct proc_filter {
 	bool by_user;
 	uid_t uid;
 	const char *states;	/* letters of /proc/PID/stat, NULL: any */
-	regex_t *cmdline;
+	struct zbx_regex *cmdline;
 };
 
 static bool
@@ -528,7 +528,7 @@ proc_user_matches(struct agent *ag, const char *pid, uid_t uid)
 }
 
 static bool
-proc_cmdline_matches(struct agent *ag, const char *pid, regex_t *re)
+proc_cmdline_matches(struct agent *ag, const char *pid, struct zbx_regex *re)
 {
 	char path[64], cmd[8192];
 	size_t n;
@@ -545,8 +545,7 @@ proc_cmdline_matches(struct agent *ag, const char *pid, regex_t *re)
 			cmd[i] = ' ';
 		}
 	}
-	cmd[n] = '\0';
-	return regexec(re, cmd, 0, NULL, 0) == 0;
+	return zbx_regex_match(re, cmd, n);
 }
 
 static bool
@@ -612,7 +611,7 @@ m_proc_num(struct agent *ag, const struct zbx_key *key,
 	const char *state = zbx_key_param(key, 2), *cmd = zbx_key_param(key, 3);
 	struct proc_filter f = { NULL, false, 0, NULL, NULL };
 	struct passwd *pw;
-	regex_t re;
+	char why[128];
 	uint64_t n;
 	int rc;
 
@@ -636,16 +635,21 @@ m_proc_num(struct agent *ag, const struct zbx_key *key,
 	}
 	f.name = *name != '\0' ? name : NULL;
 	if (*cmd != '\0') {
-		if (regcomp(&re, cmd, REG_EXTENDED | REG_NOSUB) != 0) {
-			bad_param(res, 3);
+		if ((f.cmdline = malloc(sizeof(*f.cmdline))) == NULL) {
+			agent_set_error(res, "Cannot allocate memory.");
 			return;
 		}
-		f.cmdline = &re;
+		/* agentd 6.0 counts 0 for a bad pattern; PCRE's newer
+		 * agents and we say why. */
+		if (zbx_regex_compile(f.cmdline, cmd, why, sizeof(why)) == -1) {
+			agent_set_error(res, "Invalid regular expression in "
+			    "fourth parameter: %s", why);
+			free(f.cmdline);
+			return;
+		}
 	}
 	rc = proc_count(ag, &f, &n);
-	if (f.cmdline != NULL) {
-		regfree(&re);
-	}
+	free(f.cmdline);
 	if (rc == -1) {
 		agent_set_error(res, "Cannot open /proc: %s", strerror(errno));
 		return;

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: ISC
 # The agent's own targets (included by the top Makefile):
 #   make check-zabbix   vcinit's agent against a real Zabbix 6.0 server
-#   make fuzz-agent     libFuzzer harnesses of the decoder and key parser
+#   make fuzz-agent     libFuzzer harnesses of the decoder, the key parser
+#                       and the regular expressions
 #   make bench-agent    passive-check benchmark against zabbix_agentd,
 #                       zabbix_agent2 and the floor
 # `make check` also installs zabbix_get and zabbix_agentd for the agent's
@@ -35,17 +36,29 @@ $(BUILD)/fuzz/agent_key: tests/fuzz/agent_key.c monitor/zbx_key.c \
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -o $@ $^
 
-fuzz-agent: $(BUILD)/fuzz/agent_frame $(BUILD)/fuzz/agent_key
+$(BUILD)/fuzz/agent_regex: tests/fuzz/agent_regex.c monitor/zbx_regex.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -o $@ $^
+
+fuzz-agent: $(BUILD)/fuzz/agent_frame $(BUILD)/fuzz/agent_key \
+    $(BUILD)/fuzz/agent_regex
 	@scripts/deps.sh check
-	@mkdir -p $(BUILD)/fuzz/corpus-frame $(BUILD)/fuzz/corpus-key
+	@mkdir -p $(BUILD)/fuzz/corpus-frame $(BUILD)/fuzz/corpus-key \
+		$(BUILD)/fuzz/corpus-regex
 	@printf 'ZBXD\001\012\000\000\000\000\000\000\000agent.ping' \
 		>$(BUILD)/fuzz/corpus-frame/ping
 	@printf 'vfs.file.regexp[/etc/passwd,"^root:[^,]*",[a,"b"]]' \
 		>$(BUILD)/fuzz/corpus-key/key
+	@printf '%s\n%s' '^(ERROR|WARN(ING)?):? [[:alpha:]]+ \d{1,3}\b.*$$' \
+		'WARN: disk 42 full' >$(BUILD)/fuzz/corpus-regex/log
+	@printf '%s\n%s' '(?i)^[^\s]+ (?:-[a-z]+ )*x{2,}?' 'sshd -D -f xxx' \
+		>$(BUILD)/fuzz/corpus-regex/cmd
 	$(BUILD)/fuzz/agent_frame -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=4096 $(BUILD)/fuzz/corpus-frame
 	$(BUILD)/fuzz/agent_key -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=4096 $(BUILD)/fuzz/corpus-key
+	$(BUILD)/fuzz/agent_regex -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=4096 -timeout=10 $(BUILD)/fuzz/corpus-regex
 
 bench-agent: agent-deps
 	@scripts/deps.sh check

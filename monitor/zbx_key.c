@@ -162,14 +162,16 @@ zbx_params_parse(const char *t, size_t len, struct zbx_key *key, char *store,
 	return 0;
 }
 
-int
-zbx_key_parse(const char *text, size_t len, struct zbx_key *key, char *store,
-    size_t storelen)
+/* A key, or with rule an AllowKey/DenyKey rule, whose name may hold '*'. */
+static int
+parse_key(const char *text, size_t len, struct zbx_key *key, char *store,
+    size_t storelen, bool rule)
 {
 	size_t n = 0;
 
 	memset(key, 0, sizeof(*key));
-	while (n < len && zbx_key_char((unsigned char)text[n])) {
+	while (n < len && (zbx_key_char((unsigned char)text[n]) ||
+	    (rule && text[n] == '*'))) {
 		n++;
 	}
 	if (n == 0 || storelen < n + 1) {
@@ -188,6 +190,20 @@ zbx_key_parse(const char *text, size_t len, struct zbx_key *key, char *store,
 	    storelen - n - 1);
 }
 
+int
+zbx_key_parse(const char *text, size_t len, struct zbx_key *key, char *store,
+    size_t storelen)
+{
+	return parse_key(text, len, key, store, storelen, false);
+}
+
+int
+zbx_key_rule_parse(const char *text, size_t len, struct zbx_key *rule,
+    char *store, size_t storelen)
+{
+	return parse_key(text, len, rule, store, storelen, true);
+}
+
 const char *
 zbx_key_param(const struct zbx_key *key, int i)
 {
@@ -195,6 +211,36 @@ zbx_key_param(const struct zbx_key *key, int i)
 		return "";
 	}
 	return key->params[i];
+}
+
+bool
+zbx_key_rule_match(const struct zbx_key *rule, const struct zbx_key *key)
+{
+	int n = rule->nparams;
+
+	if (n == 0 && strcmp(rule->name, "*") == 0) {
+		return true;
+	}
+	if (!zbx_key_match(rule->name, key->name)) {
+		return false;
+	}
+	if (n == 0 || key->nparams == 0) {
+		return n == key->nparams;
+	}
+	if (strcmp(rule->params[n - 1], "*") == 0) {
+		if (key->nparams < n - 1) {
+			return false;
+		}
+		n--;
+	} else if (key->nparams != n) {
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!zbx_key_match(rule->params[i], key->params[i])) {
+			return false;
+		}
+	}
+	return true;
 }
 
 bool

@@ -35,6 +35,10 @@ bool zbx_key_char(unsigned char c);
 int zbx_key_parse(const char *text, size_t len, struct zbx_key *key,
     char *store, size_t storelen);
 
+/* The same for an AllowKey/DenyKey rule: its name may hold '*'. */
+int zbx_key_rule_parse(const char *text, size_t len, struct zbx_key *rule,
+    char *store, size_t storelen);
+
 /* Parameter i, or "" when the key has fewer. */
 const char *zbx_key_param(const struct zbx_key *key, int i);
 
@@ -46,9 +50,19 @@ int zbx_params_parse(const char *text, size_t len, struct zbx_key *key,
     char *store, size_t storelen);
 
 /*
- * True when text matches a Zabbix key pattern (AllowKey/DenyKey): '*'
- * matches any run of characters, everything else itself.
+ * True when text matches a wildcard pattern: '*' matches any run of
+ * characters, everything else itself.
  */
 bool zbx_key_match(const char *pattern, const char *text);
+
+/*
+ * True when key matches the AllowKey/DenyKey rule, both parsed, as
+ * zabbix_agentd 6.0 matches them: the names by wildcard, then parameter
+ * by parameter once unquoted (so "/etc/x", "/etc/x" and " /etc/x" are one
+ * value), a last parameter "*" standing for all the remaining ones (even
+ * none); a rule without brackets matches only keys without them, except
+ * "*" alone, which matches every key.
+ */
+bool zbx_key_rule_match(const struct zbx_key *rule, const struct zbx_key *key);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer harness of the item key parser and the JSON reader: any bytes
- * as a key (with the storage the agent gives it) and as a server reply.
+ * as a key (with the storage the agent gives it), as an AllowKey rule, and
+ * as a server reply.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,9 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char store[2 * ZBX_KEY_MAX_LEN + 2], out[256];
+	char store[2 * ZBX_KEY_MAX_LEN + 2], rstore[2 * ZBX_KEY_MAX_LEN + 2];
+	char out[256];
 	struct json_tok toks[256];
-	struct zbx_key k;
+	struct zbx_key k, r;
 	int n;
 
 	if (size <= ZBX_KEY_MAX_LEN &&
@@ -28,6 +30,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (strlen(zbx_key_param(&k, i)) > size) {
 				abort();
 			}
+		}
+		/* A key read as a rule matches itself. */
+		if (zbx_key_rule_parse((const char *)data, size, &r, rstore,
+		    sizeof(rstore)) != 0) {
+			abort();
+		}
+		if (!zbx_key_rule_match(&r, &k)) {
+			abort();
 		}
 	}
 	n = json_parse((const char *)data, size, toks, 256);

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
+# asan
 # vcore.service.* keys against the real vcinit: vcinit (PID 1 of a new
 # namespace) supervises the agent as service "agent" from monitor {} (as
 # uid 10050) and a service "web"; zabbix_get reads discovery, state,

@@ -6,15 +6,19 @@
  * list, and each metric against fixture files of /proc and /sys.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 
 #include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
+#include "monitor/agent_active.h"
 #include "monitor/agent_int.h"
 #include "monitor/agent_json.h"
 #include "monitor/zbx_key.h"
@@ -285,6 +289,52 @@ START_TEST(key_match)
 }
 END_TEST
 
+/* AllowKey/DenyKey rules as zabbix_agentd 6.0 applied DenyKey=RULE to
+ * `zabbix_agentd -t KEY` here. */
+static const struct {
+	const char *rule;
+	const char *key;
+	bool match;
+} rule_cases[] = {
+	{ "vfs.file.exists[*]", "vfs.file.exists", false },
+	{ "vfs.file.exists[*]", "vfs.file.exists[]", true },
+	{ "vfs.file.exists[*]", "vfs.file.exists[/etc,dir]", true },
+	{ "vfs.file.exists[/etc*]", "vfs.file.exists[/etc,dir]", false },
+	{ "vfs.file.exists[/etc*,*]", "vfs.file.exists[/etc]", true },
+	{ "vfs.file.exists[/etc*,*]", "vfs.file.exists[/etc,dir,x]", true },
+	{ "vfs.file.exists[/etc]", "vfs.file.exists[\"/etc\"]", true },
+	{ "vfs.file.exists[\"/etc\"]", "vfs.file.exists[/etc]", true },
+	{ "vfs.file.exists[*/passwd]", "vfs.file.exists[/etc/passwd]", true },
+	{ "vfs.file.exists", "vfs.file.exists[/etc]", false },
+	{ "vfs.file.exists", "vfs.file.exists[]", false },
+	{ "vfs.file.*", "vfs.file.exists", true },
+	{ "vfs.file.*", "vfs.file.exists[/etc]", false },
+	{ "*", "vfs.file.exists[/etc]", true },
+	{ "vfs.file.exists[,*]", "vfs.file.exists[/etc]", false },
+	{ "vfs.file.exists[ /etc]", "vfs.file.exists[/etc]", true },
+	{ "vfs.file.exists[*c,dir]", "vfs.file.exists[/etc,dir]", true },
+	{ "vfs.file.exists[*a*]", "vfs.file.exists[\"a,b\"]", true },
+	{ "vfs.file.exists[a,b]", "vfs.file.exists[\"a,b\"]", false },
+	{ "system.run[echo *]", "system.run[\"echo a  b\"]", true },
+	{ "system.run[echo *]", "system.run[uname]", false },
+	{ "vfs.file.contents[/etc/shadow]",
+	    "vfs.file.contents[ \"/etc/shadow\"]", true },
+};
+
+START_TEST(key_rule)
+{
+	char s1[256], s2[256];
+	struct zbx_key r, k;
+
+	ck_assert_int_eq(zbx_key_rule_parse(rule_cases[_i].rule,
+	    strlen(rule_cases[_i].rule), &r, s1, sizeof(s1)), 0);
+	ck_assert_int_eq(zbx_key_parse(rule_cases[_i].key,
+	    strlen(rule_cases[_i].key), &k, s2, sizeof(s2)), 0);
+	ck_assert_msg(zbx_key_rule_match(&r, &k) == rule_cases[_i].match,
+	    "rule %s, key %s", rule_cases[_i].rule, rule_cases[_i].key);
+}
+END_TEST
+
 /* --- JSON -------------------------------------------------------------- */
 
 START_TEST(json_basic)
@@ -400,6 +450,12 @@ static const struct {
 	{ "a", "proc.num[,root]", "2" },
 	{ "a", "proc.num[,nosuchuser]", "0" },
 	{ "a", "proc.num[,,,FOREGROUND]", "1" },
+	{ "a", "proc.num[,,,bin]", "2" },
+	{ "a", "proc.num[,,,^/usr/s?bin/\\w+ -D]", "1" },
+	{ "a", "proc.num[,,,(?i)foreground$]", "1" },
+	{ "a", "proc.num[httpd,,,\\binit]", "0" },
+	{ "a", "proc.num[,,,(]", "!Invalid regular expression in fourth "
+	    "parameter: missing closing parenthesis at offset 1" },
 	{ "a", "proc.num[,,x]", "!Invalid third parameter." },
 	{ "a", "proc.num[a,b,c,d,e]", "!Too many parameters." },
 	{ "a", "net.if.in[eth0]", "123456789" },
@@ -506,9 +562,58 @@ START_TEST(metrics)
 		    metric_cases[_i].key, buf_str(res.text));
 		ck_assert_str_eq(buf_str(res.text), want);
 	}
+	agent_ctl_free(&ag);
 	buf_free(&ag.value);
 }
 END_TEST
+
+/* A waiter that keeps what it was given. */
+struct test_waiter {
+	struct agent_waiter w;
+	int calls;
+	bool error;
+	char text[128];
+};
+
+static void
+test_done(struct agent *ag, struct agent_waiter *w, bool error,
+    const char *text, size_t len)
+{
+	struct test_waiter *tw = (struct test_waiter *)w;
+
+	(void)ag;
+	tw->calls++;
+	tw->error = error;
+	snprintf(tw->text, sizeof(tw->text), "%.*s", (int)len, text);
+}
+
+/* The first request wakes the collector and waits for its second sample,
+ * taken here from the fixture b after the fixture a. */
+static void
+cpu_wake_with(struct agent *ag, const char *key, const char *want)
+{
+	struct test_waiter tw = { { test_done, NULL }, 0, false, "" };
+	struct agent_result res = { 0 };
+	uint64_t wakeups = ag->cpu.wakeups;
+
+	ag->root = FIX "/a";
+	res.text = &ag->value;
+	res.waiter = &tw.w;
+	agent_eval(ag, key, strlen(key), &res);
+	ck_assert(res.pending);
+	ck_assert(ag->cpu.running);
+	ck_assert_uint_eq(ag->cpu.wakeups, wakeups + 1);
+	/* Nothing before the second sample is due. */
+	ck_assert_int_eq(agent_cpu_timers(ag, ag->cpu.next_ms - 1),
+	    ag->cpu.next_ms);
+	ck_assert_int_eq(tw.calls, 0);
+	ag->root = FIX "/b";
+	ck_assert_int_eq(agent_cpu_timers(ag, ag->cpu.next_ms),
+	    ag->cpu.next_ms);
+	ck_assert_int_eq(tw.calls, 1);
+	ck_assert_msg(!tw.error, "%s: %s", key, tw.text);
+	ck_assert_str_eq(tw.text, want);
+}
 
 /* system.cpu.util between the two /proc/stat fixtures a and b. */
 START_TEST(cpu_util)
@@ -534,13 +639,17 @@ START_TEST(cpu_util)
 	struct agent_result res = { 0 };
 
 	fixture_agent(&ag, "a");
-	ck_assert_int_eq(agent_cpu_init(&ag), 0);
-	agent_cpu_tick(&ag, 1000);
-	ag.root = FIX "/b";
-	agent_cpu_tick(&ag, 2000);
+	agent_cpu_init(&ag);
+	ck_assert_int_eq(ag.cpu.ncpu, 2);
+	/* Asleep until asked: no timer, no samples. */
+	ck_assert(!ag.cpu.running);
+	ck_assert_int_eq(agent_cpu_timers(&ag, 0), -1);
+	ck_assert_ptr_null(ag.cpu.mem);
+	cpu_wake_with(&ag, "system.cpu.util", "11.111111");
 	res.text = &ag.value;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		agent_eval(&ag, c[i].key, strlen(c[i].key), &res);
+		ck_assert(!res.pending);
 		if (c[i].want[0] == '!') {
 			ck_assert(res.error);
 			ck_assert_str_eq(buf_str(res.text), c[i].want + 1);
@@ -550,7 +659,48 @@ START_TEST(cpu_util)
 			ck_assert_str_eq(buf_str(res.text), c[i].want);
 		}
 	}
+	/* Asked within the last 16 minutes: it samples on. */
+	ck_assert_int_gt(agent_cpu_timers(&ag, ag.cpu.asked_ms +
+	    CPU_IDLE_STOP_MS), 0);
+	ck_assert(ag.cpu.running);
+	/* At its next sample it sleeps, frees its samples, sets no timer. */
+	ck_assert_int_gt(ag.cpu.next_ms, ag.cpu.asked_ms + CPU_IDLE_STOP_MS);
+	ck_assert_int_eq(agent_cpu_timers(&ag, ag.cpu.next_ms), -1);
+	ck_assert(!ag.cpu.running);
+	ck_assert_ptr_null(ag.cpu.mem);
+	ck_assert_int_eq(agent_cpu_timers(&ag, ag.cpu.asked_ms +
+	    CPU_IDLE_STOP_MS + 5000), -1);
+	/* The next request wakes it again. */
+	cpu_wake_with(&ag, "system.cpu.util[0,user]", "22.222222");
 	agent_cpu_free(&ag);
+	agent_job_free_all(&ag);
+	buf_free(&ag.value);
+}
+END_TEST
+
+/* A caller that cannot wait (host_metadata_item), and the agent
+ * stopping while a request waits. */
+START_TEST(cpu_util_edges)
+{
+	struct test_waiter tw = { { test_done, NULL }, 0, false, "" };
+	struct agent ag;
+	struct agent_result res = { 0 };
+
+	fixture_agent(&ag, "a");
+	agent_cpu_init(&ag);
+	res.text = &ag.value;
+	agent_eval(&ag, "system.cpu.util", strlen("system.cpu.util"), &res);
+	ck_assert(res.error);
+	ck_assert_str_eq(buf_str(res.text), "Collector is not started.");
+	ck_assert(ag.cpu.running);
+	res.waiter = &tw.w;
+	agent_eval(&ag, "system.cpu.util", strlen("system.cpu.util"), &res);
+	ck_assert(res.pending);
+	agent_cpu_free(&ag);
+	ck_assert_int_eq(tw.calls, 1);
+	ck_assert(tw.error);
+	ck_assert_str_eq(tw.text, "The agent is stopping.");
+	ck_assert_ptr_null(ag.jobs);
 	buf_free(&ag.value);
 }
 END_TEST
@@ -581,6 +731,151 @@ START_TEST(hostport)
 }
 END_TEST
 
+/* --- log[] and logrt[] against files made here ------------------------- */
+
+struct log_fixture {
+	struct agent ag;
+	struct active_server srv;
+	struct active_item it;
+	char dir[64];
+	char path[128];
+};
+
+/* The item key is head, the scratch folder, then tail. */
+static void
+log_setup(struct log_fixture *lf, const char *head, const char *tail)
+{
+	char key[512];
+
+	memset(lf, 0, sizeof(*lf));
+	snprintf(lf->dir, sizeof(lf->dir), "/tmp/vcore-logrt.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(lf->dir));
+	snprintf(key, sizeof(key), "%s%s%s", head, lf->dir, tail);
+	lf->ag.cfg.max_lines = 20;
+	lf->srv.vcap = 64;
+	lf->srv.vals = calloc(64, sizeof(*lf->srv.vals));
+	lf->it.key = strdup(key);
+	lf->it.is_logrt = strncmp(key, "logrt[", 6) == 0;
+	lf->it.is_log = !lf->it.is_logrt;
+	lf->it.delay_ms = 1000;
+	lf->it.srv = &lf->srv;
+}
+
+/* Appends text to dir/name and sets its mtime to the second t (0: now). */
+static void
+log_write(struct log_fixture *lf, const char *name, const char *text,
+    time_t t)
+{
+	struct timeval tv[2] = { { t, 0 }, { t, 0 } };
+	FILE *f;
+
+	snprintf(lf->path, sizeof(lf->path), "%s/%s", lf->dir, name);
+	f = fopen(lf->path, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	if (t != 0) {
+		ck_assert_int_eq(utimes(lf->path, tv), 0);
+	}
+}
+
+/* Runs one check; returns its values joined by '|' ('!' before an
+ * unsupported one) and empties the buffer. */
+static const char *
+log_check(struct log_fixture *lf)
+{
+	static char out[1024];
+	struct active_server *s = &lf->srv;
+
+	agent_log_check(&lf->ag, &lf->it);
+	out[0] = '\0';
+	for (int i = 0; i < s->nvals; i++) {
+		struct active_value *v = &s->vals[(s->vhead + i) % s->vcap];
+
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s%s",
+		    i > 0 ? "|" : "", v->unsupported ? "!" : "", v->value);
+		free(v->key);
+		free(v->value);
+	}
+	s->nvals = 0;
+	s->vhead = 0;
+	s->vbytes = 0;
+	return out;
+}
+
+static void
+log_teardown(struct log_fixture *lf)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", lf->dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(lf->it.key);
+	free(lf->srv.vals);
+}
+
+/* A rotation where both files have the same mtime, a line written late
+ * to the renamed file, then more late lines: every line once. */
+START_TEST(logrt_rotation)
+{
+	struct log_fixture lf;
+	char from[192], to[192];
+	time_t t = 1700000000;
+
+	log_setup(&lf, "logrt[", "/^app\\.log(\\.1)?$]");
+	log_write(&lf, "app.log", "a1\na2\n", t);
+	ck_assert_str_eq(log_check(&lf), "a1|a2");
+	ck_assert_str_eq(log_check(&lf), "");
+	log_write(&lf, "app.log", "a3\n", t);
+	snprintf(from, sizeof(from), "%s/app.log", lf.dir);
+	snprintf(to, sizeof(to), "%s/app.log.1", lf.dir);
+	ck_assert_int_eq(rename(from, to), 0);
+	log_write(&lf, "app.log.1", "late\n", t);
+	log_write(&lf, "app.log", "b1\n", t);
+	ck_assert_str_eq(log_check(&lf), "a3|late");
+	ck_assert_str_eq(log_check(&lf), "b1");
+	ck_assert_str_eq(log_check(&lf), "");
+	ck_assert_str_eq(log_check(&lf), "");
+	/* The rotated file written to again: only what is new. */
+	log_write(&lf, "app.log.1", "late2\n", t + 1);
+	ck_assert_str_eq(log_check(&lf), "late2");
+	ck_assert_str_eq(log_check(&lf), "");
+	log_write(&lf, "app.log", "b2\n", t + 2);
+	ck_assert_str_eq(log_check(&lf), "b2");
+	ck_assert_str_eq(log_check(&lf), "");
+	/* A file older than the one being read is not read. */
+	log_write(&lf, "app.log.2", "old\n", t - 100);
+	ck_assert_str_eq(log_check(&lf), "");
+	/* The current file truncated and written again: from its start. */
+	ck_assert_int_eq(truncate(from, 0), 0);
+	log_write(&lf, "app.log", "c1\n", t + 3);
+	ck_assert_str_eq(log_check(&lf), "c1");
+	ck_assert_str_eq(log_check(&lf), "");
+	log_teardown(&lf);
+}
+END_TEST
+
+START_TEST(log_regexps)
+{
+	struct log_fixture lf;
+
+	log_setup(&lf, "log[", "/f.log,\"(?i)\\berror\\b\"]");
+	log_write(&lf, "f.log", "x\nERROR y\nerrors z\nan error\n", 0);
+	ck_assert_str_eq(log_check(&lf), "ERROR y|an error");
+	log_teardown(&lf);
+	log_setup(&lf, "log[", "/f.log,\"a(\"]");
+	log_write(&lf, "f.log", "a(\n", 0);
+	ck_assert_str_eq(log_check(&lf), "!Invalid regular expression in "
+	    "second parameter: missing closing parenthesis at offset 2");
+	log_teardown(&lf);
+	log_setup(&lf, "logrt[", "/app(]");
+	ck_assert_str_eq(log_check(&lf), "!Cannot compile a regular "
+	    "expression describing filename pattern: missing closing "
+	    "parenthesis at offset 4");
+	log_teardown(&lf);
+}
+END_TEST
+
 static Suite *
 monitor_suite(void)
 {
@@ -599,6 +894,8 @@ monitor_suite(void)
 	    (int)(sizeof(key_cases) / sizeof(key_cases[0])));
 	tcase_add_test(tc, key_limits);
 	tcase_add_test(tc, key_match);
+	tcase_add_loop_test(tc, key_rule, 0,
+	    (int)(sizeof(rule_cases) / sizeof(rule_cases[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("json");
 	tcase_add_test(tc, json_basic);
@@ -611,6 +908,9 @@ monitor_suite(void)
 	tcase_add_loop_test(tc, metrics, 0,
 	    (int)(sizeof(metric_cases) / sizeof(metric_cases[0])));
 	tcase_add_test(tc, cpu_util);
+	tcase_add_test(tc, cpu_util_edges);
+	tcase_add_test(tc, logrt_rotation);
+	tcase_add_test(tc, log_regexps);
 	suite_add_tcase(s, tc);
 	return s;
 }

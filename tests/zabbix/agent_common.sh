@@ -27,11 +27,12 @@ need_zabbix() {
 	return 0
 }
 
-# free_port: a TCP port nobody listens on, in 20000-39999.
+# free_port: a TCP port nobody listens on, in 20000-32767 (zabbix_agentd
+# and ZBX_LISTENPORT accept no port above 32767).
 free_port() {
 	local p i
 	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((20000 + RANDOM % 12768))
 		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
 	done
 	return 1
@@ -53,7 +54,8 @@ start_agent() {
 		printf '    %s\n' "$@"
 		echo "}"
 	} >"$T/agent/vcore.conf"
-	"$VCINIT" agent -c "$T/agent" >"$T/agent.log" 2>&1 &
+	: >"$T/agent.log"	# emptied here, before a check could read the old one
+	"$VCINIT" agent -c "$T/agent" >>"$T/agent.log" 2>&1 &
 	AGENT_PID=$!
 	EXTRA_PIDS="$EXTRA_PIDS $AGENT_PID"
 	wait_for 5 listening "$port" || fail "agent did not listen on $port: $(cat "$T/agent.log")"
@@ -82,6 +84,28 @@ EOC
 }
 
 zget() { zabbix_get -s "${ZHOST:-127.0.0.1}" -p "$1" -t 5 -k "$2" 2>&1; }
+
+# is_asan: the agent under test is the ASan/UBSan build (run-all.sh asan).
+is_asan() { grep -qa __asan_init "$VCINIT"; }
+
+# stop_agent: SIGTERM to the agent of start_agent, its exit within 5 s,
+# and no sanitizer report in its log (LeakSanitizer speaks at exit).
+stop_agent() {
+	local i
+	kill -TERM "$AGENT_PID" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$AGENT_PID" 2>/dev/null && fail "the agent did not exit within 5 s of SIGTERM"
+	wait "$AGENT_PID" 2>/dev/null
+	local rc=$?
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/agent.log"; then
+		cat "$T/agent.log"
+		fail "the sanitizers reported an error"
+	fi
+	[ "$rc" = 0 ] || fail "the agent exited $rc after SIGTERM: $(tail -n 5 "$T/agent.log")"
+}
 
 # pss_kb PID: proportional set size of a process, in KiB.
 pss_kb() { awk '/^Pss:/ { s += $2 } END { print s + 0 }' "/proc/$1/smaps_rollup"; }

@@ -5,12 +5,13 @@
 # notes): active items (agent.ping, system.cpu.load, log[], an unsupported
 # key) and passive items must land in the server's history tables; then a
 # 20 s outage of the agent-to-server link, whose buffered values must
-# arrive afterwards. Needs root (initdb as postgres).
+# arrive afterwards; and a logrt[] item whose file is rotated, every line of
+# which must reach history_log exactly once. Needs root (initdb as postgres).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 VCINIT=${VCINIT:-$TOP/build/vcinit}
 [ -x "$VCINIT" ] || { echo "check-zabbix: build $VCINIT first"; exit 1; }
-export AGENT=vcore CACHE=${CACHE:-1} CAPTURE=1 WAIT=${WAIT:-90} OUTAGE=${OUTAGE:-20}
+export AGENT=vcore CACHE=${CACHE:-1} CAPTURE=1 WAIT=${WAIT:-90} OUTAGE=${OUTAGE:-20} ROTATE=${ROTATE:-1}
 export RESULTS_DIR=${RESULTS_DIR:-$TOP/build/check-zabbix}
 mkdir -p "$RESULTS_DIR"
 # real-server.sh writes a zabbix_agentd-style config; vcinit's agent takes
