@@ -48,6 +48,10 @@ ifeq ($(MODE),static)
 VCSSHD_LIBS := -lssh -lmbedcrypto -lconfuse -lz -lpthread
 endif
 
+# Code PID 1 never runs. The static build places it apart (init/vcinit.ld),
+# which needs real objects: these are compiled without -flto.
+COLD_SRCS := $(wildcard monitor/*.c) supervise/ctl.c supervise/probe.c
+
 COMMON_SRCS := $(wildcard common/*.c)
 VCINIT_SRCS := $(wildcard init/*.c supervise/*.c magic/*.c monitor/*.c)
 VCSSHD_SRCS := $(wildcard ssh/*.c)
@@ -67,6 +71,11 @@ all: deps $(PROGRAMS)
 
 deps:
 	@scripts/deps.sh build
+
+ifeq ($(MODE),static)
+$(COLD_SRCS:%.c=$(OBJ)/%.o): OPT := $(filter-out -flto,$(OPT))
+VCINIT_LAYOUT := -Wl,-T,init/vcinit.ld
+endif
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
@@ -88,9 +97,9 @@ $(BUILD)/.mode-$(MODE):
 	@rm -f $(BUILD)/.mode-*
 	@touch $@
 
-$(OUT)/vcinit: $(COMMON_OBJS) $(VCINIT_OBJS) $(BUILD)/.mode-$(MODE)
+$(OUT)/vcinit: $(COMMON_OBJS) $(VCINIT_OBJS) $(BUILD)/.mode-$(MODE) init/vcinit.ld
 	@mkdir -p $(@D)
-	$(CC) $(OPT) $(LDMODE) -o $@ $(COMMON_OBJS) $(VCINIT_OBJS) $(VCINIT_LIBS)
+	$(CC) $(OPT) $(LDMODE) $(VCINIT_LAYOUT) -o $@ $(COMMON_OBJS) $(VCINIT_OBJS) $(VCINIT_LIBS)
 ifeq ($(MODE),static)
 	strip $@
 endif

@@ -1246,37 +1246,40 @@ compare_names(const void *a, const void *b)
 static char **
 list_service_files(const char *dir)
 {
-	char path[PATH_MAX];
 	char **files = calloc(CONFIG_MAX_FILES + 1, sizeof(char *));
+	char *path = NULL;
 	struct dirent *de;
 	DIR *d;
 	int n = 0;
 
-	if (files == NULL) {
+	/* Paths on the heap: PID 1's stack keeps every page it touches. */
+	if (files == NULL || asprintf(&path, "%s/services.d", dir) == -1) {
+		free(files);
 		return NULL;
 	}
-	snprintf(path, sizeof(path), "%s/services.d", dir);
 	d = opendir(path);
 	if (d == NULL) {
 		if (errno != ENOENT) {
 			add_error(path, 0, "cannot read: %s", strerror(errno));
 			free(files);
-			return NULL;
+			files = NULL;
 		}
+		free(path);
 		return files;
 	}
 	while ((de = readdir(d)) != NULL && n < CONFIG_MAX_FILES) {
 		size_t len = strlen(de->d_name);
-		char full[PATH_MAX];
 
 		if (len < 6 || de->d_name[0] == '.' ||
 		    strcmp(de->d_name + len - 5, ".conf") != 0) {
 			continue;
 		}
-		snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
-		files[n++] = strdup(full);
+		if (asprintf(&files[n], "%s/%s", path, de->d_name) != -1) {
+			n++;
+		}
 	}
 	closedir(d);
+	free(path);
 	qsort(files, (size_t)n, sizeof(char *), compare_names);
 	return files;
 }
@@ -1393,7 +1396,7 @@ config_load(const struct config_params *params, struct buf *errors)
 {
 	struct config_params p = *params;
 	struct vc_config *c = calloc(1, sizeof(*c));
-	char path[PATH_MAX];
+	char *path = NULL;
 	int rc = 0;
 
 	if (p.passwd_path == NULL) {
@@ -1416,8 +1419,13 @@ config_load(const struct config_params *params, struct buf *errors)
 		return NULL;
 	}
 	c->dir = xstrdup(p.dir);
-	snprintf(path, sizeof(path), "%s/vcore.conf", p.dir);
+	if (asprintf(&path, "%s/vcore.conf", p.dir) == -1) {
+		add_error(p.dir, 0, "out of memory");
+		config_free(c);
+		return NULL;
+	}
 	c->main_cfg = parse_file(path, true, false);
+	free(path);
 	if (c->main_cfg == NULL) {
 		config_free(c);
 		return NULL;
@@ -1523,6 +1531,15 @@ config_add_command(struct vc_config *c, const char *name, char *const *argv,
 	s->restart_max_delay_ms = 30000;
 	s->restart_reset_ms = 10000;
 	return 0;
+}
+
+void
+config_release_sections(struct vc_config *c)
+{
+	if (c->main_cfg != NULL) {
+		cfg_free(c->main_cfg);
+		c->main_cfg = NULL;
+	}
 }
 
 struct svc_config *

@@ -136,6 +136,10 @@ void config_free(struct vc_config *cfg);
 int config_add_command(struct vc_config *cfg, const char *name,
     char *const *argv, struct buf *errors);
 
+/* Frees the parsed vcore.conf kept for the monitor {} and ssh {} sections,
+ * once nobody needs them (PID 1, after the boot's checks). */
+void config_release_sections(struct vc_config *cfg);
+
 /* The service named name, or NULL. */
 struct svc_config *config_find(struct vc_config *cfg, const char *name);
 

@@ -54,8 +54,8 @@ struct vcinit {
 	sigset_t old_mask;
 	bool pid1;
 	const char *dir;
-	char self_exe[PATH_MAX];
-	char sshd_exe[PATH_MAX];
+	char *self_exe;		/* our own executable, for the agent and probes */
+	char *sshd_exe;
 	char **cmd;		/* the main command, or NULL */
 	int64_t shutdown_override_ms;	/* VCORE_SHUTDOWN_TIMEOUT, or -1 */
 	bool child_exited;
@@ -85,6 +85,15 @@ setup_signals(struct vcinit *vc)
 	}
 	if (sigprocmask(SIG_BLOCK, &set, &vc->old_mask) == -1) {
 		return -1;
+	}
+	/* Dispositions inherited from whoever started us (an ignored SIGINT,
+	 * say) would pass to every service: start from the defaults, so that
+	 * a child only has to reset the three we ignore. (Signals a libc
+	 * keeps for itself refuse the change: nothing to do about them.) */
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP) {
+			(void)signal(sig, SIG_DFL);
+		}
 	}
 	/* A write to a closed pipe is an error to handle, not a death;
 	 * taking the terminal for the main command must not stop us. */
@@ -129,26 +138,35 @@ parse_args(struct vcinit *vc, int argc, char **argv)
 	return 0;
 }
 
-/* Finds our own executable (for the agent and probes) and vcsshd beside it. */
-static void
+/* Finds our own executable (for the agent and probes) and vcsshd beside it.
+ * Returns 0, or -1 when out of memory. */
+static int
 find_programs(struct vcinit *vc, const char *argv0)
 {
-	ssize_t n = readlink("/proc/self/exe", vc->self_exe,
-	    sizeof(vc->self_exe) - 1);
-	char *slash;
+	/* On the heap: PID 1's stack keeps every page it ever touched. */
+	char *exe = malloc(PATH_MAX);
+	ssize_t n = exe != NULL ? readlink("/proc/self/exe", exe,
+	    PATH_MAX - 1) : -1;
+	const char *slash;
 
+	if (exe == NULL) {
+		return -1;
+	}
 	if (n > 0) {
-		vc->self_exe[n] = '\0';
+		exe[n] = '\0';
 	} else {
-		snprintf(vc->self_exe, sizeof(vc->self_exe), "%s",
+		snprintf(exe, PATH_MAX, "%s",
 		    argv0[0] == '/' ? argv0 : "/usr/sbin/vcinit");
 	}
-	snprintf(vc->sshd_exe, sizeof(vc->sshd_exe), "%s", vc->self_exe);
-	slash = strrchr(vc->sshd_exe, '/');
-	if (slash != NULL) {
-		snprintf(slash + 1, sizeof(vc->sshd_exe) -
-		    (size_t)(slash + 1 - vc->sshd_exe), "vcsshd");
+	vc->self_exe = strdup(exe);
+	slash = strrchr(exe, '/');
+	vc->sshd_exe = malloc(strlen(exe) + sizeof("vcsshd"));
+	if (vc->self_exe != NULL && vc->sshd_exe != NULL) {
+		sprintf(vc->sshd_exe, "%.*svcsshd", slash != NULL ?
+		    (int)(slash - exe + 1) : 0, exe);
 	}
+	free(exe);
+	return vc->self_exe != NULL && vc->sshd_exe != NULL ? 0 : -1;
 }
 
 /* VCORE_DISABLE=a,b: those services are off by policy. */
@@ -259,6 +277,8 @@ load_config(struct vcinit *vc, struct buf *errors)
 	}
 	apply_disable(cfg);
 	apply_ssh_policy(cfg);
+	/* The agent and vcsshd read their sections themselves. */
+	config_release_sections(cfg);
 	return cfg;
 }
 
@@ -286,26 +306,33 @@ read_environment(struct vcinit *vc)
 static void
 write_environment(struct vcinit *vc)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char *path = NULL, *tmp = NULL;
+	struct buf all = { 0 };
+	bool ok;
 	int fd;
-	bool ok = true;
 
-	snprintf(path, sizeof(path), "%s/environment", vc->sup.runtime_dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		vlog_warn("unable to write %s: %s", tmp, strerror(errno));
-		return;
+	if (asprintf(&path, "%s/environment", vc->sup.runtime_dir) == -1 ||
+	    asprintf(&tmp, "%s.tmp", path) == -1) {
+		goto out;
 	}
-	for (char **e = environ; e != NULL && *e != NULL && ok; e++) {
+	for (char **e = environ; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, "NOTIFY_SOCKET=", 14) != 0) {
-			ok = fd_write_all(fd, *e, strlen(*e) + 1) == 0;
+			buf_add(&all, *e, strlen(*e) + 1);
 		}
 	}
-	if (close(fd) == -1 || !ok || rename(tmp, path) == -1) {
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ok = fd >= 0 && !all.failed && fd_write_all(fd, all.data, all.len) == 0;
+	if (fd >= 0 && close(fd) == -1) {
+		ok = false;
+	}
+	if (!ok || rename(tmp, path) == -1) {
 		vlog_warn("unable to write %s: %s", path, strerror(errno));
 		(void)unlink(tmp);
 	}
+out:
+	free(path);
+	free(tmp);
+	buf_free(&all);
 }
 
 static void
@@ -642,57 +669,77 @@ start_supervision(struct vcinit *vc, struct vc_config *cfg)
 	return 0;
 }
 
-int
-vcinit_main(int argc, char **argv)
+/* Everything before the services start. Returns -1 when booted, or the
+ * status to exit with (DESIGN: only before this point may vcinit die). */
+static int
+boot(struct vcinit *vc, int argc, char **argv)
 {
-	struct vcinit vc;
 	struct buf errors = { 0 };
 	struct vc_config *cfg;
-	int status;
 
-	memset(&vc, 0, sizeof(vc));
-	vc.ctl.listen_fd = -1;
-	if (setup_signals(&vc) == -1) {
+	if (setup_signals(vc) == -1) {
 		perror("vcinit: fatal: signals");
 		return 71;
 	}
 	vlog_init("vcinit");
-	if (parse_args(&vc, argc, argv) == -1) {
+	if (parse_args(vc, argc, argv) == -1) {
 		return EX_USAGE;
 	}
-	vc.pid1 = getpid() == 1;
-	if (!vc.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
+	vc->pid1 = getpid() == 1;
+	if (!vc->pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
 		vlog_warn("unable to become a subreaper: %s", strerror(errno));
 	}
-	find_programs(&vc, argv[0]);
-	if (read_environment(&vc) == -1) {
+	if (find_programs(vc, argv[0]) == -1 || read_environment(vc) == -1) {
 		return CONFIG_EXIT_STATUS;
 	}
-	cfg = load_config(&vc, &errors);
+	cfg = load_config(vc, &errors);
 	if (cfg == NULL) {
 		fputs(buf_str(&errors), stderr);
 		fprintf(stderr, "vcinit: fatal: the configuration in %s has "
-		    "errors; nothing was started\n", vc.dir);
+		    "errors; nothing was started\n", vc->dir);
 		buf_free(&errors);
 		return CONFIG_EXIT_STATUS;
 	}
 	buf_free(&errors);
-	if (start_supervision(&vc, cfg) == -1) {
+	if (start_supervision(vc, cfg) == -1) {
 		vlog_fatal("unable to start: %s", strerror(errno));
 		return 71;
 	}
-	vlog_info("vcinit %s started%s with %d services", VCORE_VERSION,
-	    vc.pid1 ? "" : " (as a subreaper)", vc.sup.nsvcs);
-	sup_start_all(&vc.sup);
-	run_loop(&vc);
-	status = vc.sup.exit_known ? vc.sup.exit_status : 0;
-	vlog_info("exiting with status %d", status);
-	control_close(&vc.ctl);
+	return -1;
+}
+
+static void
+teardown(struct vcinit *vc)
+{
+	control_close(&vc->ctl);
 	vlog_set_sink(NULL, NULL);
-	output_flush_all(&vc.out, 1000);
-	sup_free(&vc.sup);
-	output_free(&vc.out);
-	loop_free(vc.loop);
-	fd_close(&vc.sigfd);
+	output_flush_all(&vc->out, 1000);
+	sup_free(&vc->sup);
+	output_free(&vc->out);
+	loop_free(vc->loop);
+	fd_close(&vc->sigfd);
+	free(vc->self_exe);
+	free(vc->sshd_exe);
+}
+
+int
+vcinit_main(int argc, char **argv)
+{
+	struct vcinit vc;
+	int status;
+
+	memset(&vc, 0, sizeof(vc));
+	vc.ctl.listen_fd = -1;
+	vc.sigfd = -1;
+	status = boot(&vc, argc, argv);
+	if (status < 0) {
+		vlog_info("vcinit %s started%s with %d services", VCORE_VERSION,
+		    vc.pid1 ? "" : " (as a subreaper)", vc.sup.nsvcs);
+		sup_start_all(&vc.sup);
+		run_loop(&vc);
+		status = vc.sup.exit_known ? vc.sup.exit_status : 0;
+		vlog_info("exiting with status %d", status);
+	}
+	teardown(&vc);
 	return status;
 }

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -344,18 +343,23 @@ configured_socket(const char *dir, char *out, size_t outlen)
 int
 ctl_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ctl_opts o = { .dir = CONFIG_DEFAULT_DIR, .timeout_s = 120 };
 	char sock[PATH_MAX];
 	int opt;
 
 	vlog_init("vcctl");
-	while ((opt = getopt_long(argc, argv, "+s:c:t:h", longopts,
-	    NULL)) != -1) {
+	/* --socket PATH and --help, as spelled in the docs; getopt does the
+	 * rest (getopt_long is bigger than this). */
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
+			argv[i++] = "-s";
+		} else if (strcmp(argv[i], "--help") == 0) {
+			argv[i] = "-h";
+		} else if (strcmp(argv[i], "--") == 0) {
+			break;
+		}
+	}
+	while ((opt = getopt(argc, argv, "+s:c:t:h")) != -1) {
 		switch (opt) {
 		case 's':
 			o.socket = optarg;

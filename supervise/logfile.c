@@ -277,9 +277,9 @@ logfile_write(struct logfile *lf, const char *line, size_t len)
 		return;
 	}
 	gmtime_r(&secs, &tm);
-	total = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(stamp + total, sizeof(stamp) - total, ".%03dZ ",
-	    (int)(ms % 1000));
+	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(ms % 1000));
 	iov[0].iov_base = stamp;
 	iov[0].iov_len = strlen(stamp);
 	iov[1].iov_base = (void *)line;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* vcinit's own stdout and stderr; see output.h. */
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -134,11 +135,63 @@ output_put(struct output *o, struct outq *q, const char *data, size_t n,
 		}
 		return;
 	}
+	if (q->len == 0 && !q->watching) {
+		ssize_t w;
+
+		do {
+			w = write(q->fd, data, n);
+		} while (w < 0 && errno == EINTR);
+		if (w == (ssize_t)n) {
+			return;
+		}
+		if (w > 0) {
+			data += w;
+			n -= (size_t)w;
+		}
+	}
 	memcpy(q->buf + q->len, data, n);
 	q->len += n;
 	if (!q->watching && !outq_write(q)) {
 		outq_watch(o, q, true);
 	}
+}
+
+/* With nothing queued, a line goes straight out with one writev (no copy,
+ * and the queue's memory is never touched while the reader keeps up).
+ * Returns how many of need bytes were written. */
+static size_t
+write_direct(struct outq *q, const char *name, size_t nlen, const char *line,
+    size_t len, size_t need)
+{
+	struct iovec iov[4] = {
+		{ (void *)name, nlen }, { (void *)" | ", 3 },
+		{ (void *)line, len }, { (void *)"\n", 1 },
+	};
+	ssize_t n;
+
+	if (q->len > 0 || q->watching) {
+		return 0;
+	}
+	do {
+		n = writev(q->fd, iov, 4);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && errno != EAGAIN) {
+		q->broken = true;	/* the reader is gone: see outq_write */
+		return need;
+	}
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* Appends src[skip..len) to the queue; returns how much of skip is left. */
+static size_t
+append_from(struct outq *q, const char *src, size_t len, size_t skip)
+{
+	if (skip >= len) {
+		return skip - len;
+	}
+	memcpy(q->buf + q->len, src + skip, len - skip);
+	q->len += len - skip;
+	return 0;
 }
 
 bool
@@ -147,7 +200,7 @@ output_put_line(struct output *o, struct outq *q, const char *name,
 {
 	size_t nlen = strlen(name);
 	size_t need = nlen + 3 + len + 1;
-	char *p;
+	size_t skip;
 
 	if (q->broken) {
 		return true;
@@ -155,12 +208,16 @@ output_put_line(struct output *o, struct outq *q, const char *name,
 	if (!output_has_room(q, need)) {
 		return false;
 	}
-	p = q->buf + q->len;
-	memcpy(p, name, nlen);
-	memcpy(p + nlen, " | ", 3);
-	memcpy(p + nlen + 3, line, len);
-	p[need - 1] = '\n';
-	q->len += need;
+	skip = write_direct(q, name, nlen, line, len, need);
+	if (skip == need) {
+		return true;
+	}
+	/* Queue what the reader did not take yet: the record stays whole
+	 * and in order. */
+	skip = append_from(q, name, nlen, skip);
+	skip = append_from(q, " | ", 3, skip);
+	skip = append_from(q, line, len, skip);
+	(void)append_from(q, "\n", 1, skip);
 	if (!q->watching && !outq_write(q)) {
 		outq_watch(o, q, true);
 	}

@@ -170,42 +170,38 @@ a_down(struct service *svc)
 	set_state(svc, SVC_DOWN);
 }
 
-/* Reads the exec errno pipe: logs a failed exec. Returns true once the
- * result is known (the pipe is then closed). */
-static bool
-take_exec_result(struct service *svc)
+static void
+log_exec_failure(struct service *svc, int err)
 {
-	int err = spawn_exec_result(svc->exec_fd);
-
-	if (err < 0) {
-		return false;	/* not yet */
-	}
-	loop_del_fd(svc->sup->loop, svc->exec_fd);
-	fd_close(&svc->exec_fd);
-	if (err > 0) {
-		svc->exec_failed = true;
-		snprintf(svc->note, sizeof(svc->note), "cannot run %s: %s",
-		    svc->cfg->argv[0], strerror(err));
-		vlog_warn("%s: unable to run %s: %s", svc->cfg->name,
-		    svc->cfg->argv[0], strerror(err));
-	}
-	return true;
+	svc->exec_failed = true;
+	snprintf(svc->note, sizeof(svc->note), "cannot run %s: %s",
+	    svc->cfg->argv[0], strerror(err));
+	vlog_warn("%s: unable to run %s: %s", svc->cfg->name, svc->cfg->argv[0],
+	    strerror(err));
 }
 
-static void
-on_exec_result(int fd, short revents, void *arg)
+void
+svc_drop_cache(struct service *svc)
 {
-	struct service *svc = arg;
+	env_free(svc->env);
+	svc->env = NULL;
+	free(svc->exe);
+	svc->exe = NULL;
+}
 
-	(void)fd;
-	(void)revents;
-	if (!take_exec_result(svc) || svc->exec_failed) {
-		return;	/* a failed exec's exit (126 or 127) follows */
+/* The environment and the executable's path, made once per config: a
+ * restart costs no allocation. An executable not found is looked up again
+ * next time (it may be installed meanwhile). */
+static bool
+prepare_cache(struct service *svc)
+{
+	if (svc->env == NULL) {
+		svc->env = env_for_service(svc->sup, svc->cfg, NULL);
 	}
-	/* A oneshot is ready when it exits 0, not when it starts. */
-	if (svc->state == SVC_STARTING && svc->cfg->type == SVC_LONGRUN) {
-		ready_begin(svc);
+	if (svc->env != NULL && svc->exe == NULL) {
+		svc->exe = spawn_find_exe(svc->cfg->argv[0], svc->env);
 	}
+	return svc->env != NULL;
 }
 
 /* Counts a failure to start and schedules the next try. */
@@ -257,10 +253,8 @@ spawn_service(struct service *svc)
 {
 	const struct svc_config *c = svc->cfg;
 	struct spawn_req req;
-	char **env = NULL;
-	char *path = NULL;
 	pid_t pid;
-	int exec_fd = -1;
+	int err = 0;
 
 	svc->exec_failed = false;
 	svc->ready = false;
@@ -269,41 +263,36 @@ spawn_service(struct service *svc)
 	svc->ready_attempts = 0;
 	svc->ready_warned = false;
 	svc->note[0] = '\0';
-	env = env_for_service(svc->sup, c, NULL);
-	fill_request(svc, &req, env);
-	if (env == NULL || ready_prepare(svc, &req) == -1) {
+	fill_request(svc, &req, NULL);
+	if (!prepare_cache(svc) || ready_prepare(svc, &req) == -1) {
 		vlog_warn("%s: unable to prepare the start: %s", c->name,
 		    strerror(errno));
-		goto fail;
+		start_failed(svc);
+		return;
 	}
+	req.envp = svc->env;
 	/* Not found: exec the name anyway, so the failure takes the same path
 	 * (exit 127, "No such file or directory") as any other. */
-	path = spawn_find_exe(c->argv[0], env);
-	req.path = path != NULL ? path : c->argv[0];
-	pid = spawn_start(&req, &exec_fd);
+	req.path = svc->exe != NULL ? svc->exe : c->argv[0];
+	pid = spawn_start(&req, &err);
 	if (pid < 0) {
 		vlog_warn("%s: unable to start: fork: %s", c->name,
 		    strerror(errno));
 		ready_stop(svc);
-		goto fail;
+		start_failed(svc);
+		return;
 	}
 	svc->pid = pid;
-	svc->exec_fd = exec_fd;
 	svc->spawned_ms = clock_mono_ms();
 	ready_after_spawn(svc);
-	if (loop_add_fd(svc->sup->loop, exec_fd, POLLIN, on_exec_result,
-	    svc) == -1) {
-		fd_close(&svc->exec_fd);
-	}
 	set_state(svc, SVC_STARTING);
 	vlog_info("%s: started (pid %d)", c->name, (int)pid);
-	free(path);
-	env_free(env);
-	return;
-fail:
-	free(path);
-	env_free(env);
-	start_failed(svc);
+	if (err != 0) {
+		log_exec_failure(svc, err);	/* its exit (126, 127) follows */
+	} else if (c->type == SVC_LONGRUN) {
+		/* A oneshot is ready when it exits 0, not when it starts. */
+		ready_begin(svc);
+	}
 }
 
 /* Dependencies are up: run the wait_for probe first if there is one. */
@@ -389,11 +378,6 @@ end_process(struct service *svc)
 	}
 	svc->pid = 0;
 	ready_stop(svc);
-	/* The exit can come before the exec result was read. */
-	if (svc->exec_fd >= 0 && !take_exec_result(svc)) {
-		loop_del_fd(svc->sup->loop, svc->exec_fd);
-		fd_close(&svc->exec_fd);
-	}
 	svc_pipes_drain(svc, true);
 }
 
@@ -527,6 +511,7 @@ a_stopped(struct service *svc)
 	if (svc->next_cfg != NULL) {
 		svc->cfg = svc->next_cfg;
 		svc->next_cfg = NULL;
+		svc_drop_cache(svc);
 	}
 	if (svc->restart_pending && !svc->sup->shutting_down) {
 		svc->restart_pending = false;

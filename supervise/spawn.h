@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Starting a child the way a supervisor must: everything is prepared before
- * fork, and the child makes only async-signal-safe calls (dispositions and
- * mask reset, its own session, fds, directory, umask, limits, ids, exec).
- * An exec failure comes back as an errno through a close-on-exec pipe.
+ * vfork, and the child makes only system calls (dispositions and mask
+ * reset, its own session, fds, directory, umask, limits, ids, exec). An
+ * exec failure comes back as an errno in memory the child shares with us.
  */
 #ifndef VCORE_SUPERVISE_SPAWN_H
 #define VCORE_SUPERVISE_SPAWN_H
@@ -39,11 +39,12 @@ struct spawn_req {
 };
 
 /*
- * Forks and execs. Returns the pid (also the child's process group), or -1
- * with errno when fork failed. *exec_fd gets the read end of the errno pipe
- * (close-on-exec, non-blocking): EOF with no data means the exec happened.
+ * Starts the child and execs. Returns the pid (also the child's process
+ * group), or -1 with errno when no process could be made. *exec_errno is 0
+ * when the exec happened, else why it failed (the child then exits 126 or
+ * 127, and its exit is reaped as any other).
  */
-pid_t spawn_start(const struct spawn_req *req, int *exec_fd);
+pid_t spawn_start(const struct spawn_req *req, int *exec_errno);
 
 /*
  * Finds argv0 in the PATH of envp (or a default PATH) when it has no slash.
@@ -51,8 +52,5 @@ pid_t spawn_start(const struct spawn_req *req, int *exec_fd);
  */
 char *spawn_find_exe(const char *argv0, char *const *envp);
 
-/* Reads the errno an exec failure left in the pipe: 0 when the exec
- * happened (EOF), -1 when it is not known yet (EAGAIN). */
-int spawn_exec_result(int exec_fd);
 
 #endif

@@ -32,7 +32,7 @@ svc_new(struct supervisor *sup, const struct svc_config *cfg)
 	svc->sup = sup;
 	svc->state = SVC_DOWN;
 	svc->since_ms = clock_mono_ms();
-	svc->exec_fd = svc->ready_fd = svc->ready_child_fd = -1;
+	svc->ready_fd = svc->ready_child_fd = -1;
 	svc->health_fd = -1;
 	svc->out.rfd = svc->out.wfd = svc->err.rfd = svc->err.wfd = -1;
 	svc->file.fd = -1;
@@ -62,11 +62,8 @@ svc_free(struct supervisor *sup, struct service *svc)
 	ready_health_end(svc, false);
 	loop_cancel_timer(sup->loop, &svc->timer);
 	ready_stop(svc);
-	if (svc->exec_fd >= 0) {
-		loop_del_fd(sup->loop, svc->exec_fd);
-		fd_close(&svc->exec_fd);
-	}
 	svc_pipes_close(svc);
+	svc_drop_cache(svc);
 	free(svc);
 }
 
@@ -475,6 +472,7 @@ change_service(struct service *svc, const struct svc_config *nc)
 	}
 	svc->cfg = nc;
 	svc->main = nc->main;
+	svc_drop_cache(svc);
 	svc_event(svc, EV_STOP);
 	if (nc->enabled) {
 		svc->fails = 0;
@@ -537,7 +535,7 @@ svc_spawn_probe(struct service *svc, char *const *specs, int64_t timeout_ms)
 	char *argv[64];
 	char **env = env_for_service(svc->sup, c, NULL);
 	struct spawn_req req;
-	int n = 0, exec_fd = -1;
+	int n = 0, err = 0;
 	pid_t pid;
 
 	if (env == NULL) {
@@ -566,9 +564,8 @@ svc_spawn_probe(struct service *svc, char *const *specs, int64_t timeout_ms)
 	req.groups = c->groups;
 	req.ngroups = c->ngroups;
 	req.directory = c->directory;
-	pid = spawn_start(&req, &exec_fd);
 	/* A probe that cannot exec exits 127, which reads as "no answer". */
-	fd_close(&exec_fd);
+	pid = spawn_start(&req, &err);
 	env_free(env);
 	if (pid < 0) {
 		vlog_warn("%s: unable to start its probe: %s", c->name,

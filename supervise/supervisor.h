@@ -72,7 +72,8 @@ struct service {
 	bool ready;
 	bool main;		/* the container's main service */
 	uint64_t timer;		/* backoff, stop timeout, readiness poll */
-	int exec_fd;		/* exec errno pipe, until the exec happens */
+	char **env;		/* its environment and executable, made once */
+	char *exe;		/* per config (svc_drop_cache) */
 	int ready_fd;		/* connect attempt, notify socket or fd:N pipe */
 	int ready_child_fd;	/* fd:N: the end the service writes */
 	int ready_attempts;

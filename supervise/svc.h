@@ -22,6 +22,8 @@ enum svc_event { EV_START, EV_STOP, EV_DEPS_OK, EV_READY, EV_EXIT, EV_TIMER,
 	EV_NEVENTS };
 
 void svc_event(struct service *svc, enum svc_event ev);
+/* Forgets the environment and path made for svc's config (it changed). */
+void svc_drop_cache(struct service *svc);
 /* The wait_for or exec probe of svc exited with status. */
 void svc_probe_exited(struct service *svc, int status);
 /* "exited 3", "killed by SIGKILL": describes a wait status. */
