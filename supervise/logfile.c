@@ -289,6 +289,11 @@ logfile_write(struct logfile *lf, const char *line, size_t len)
 	total = iov[0].iov_len + len + 1;
 	n = writev(lf->fd, iov, 3);
 	if (n < 0 || (size_t)n != total) {
+		if (n >= 0) {
+			/* A short write to a regular file: the disk is full
+			 * (the next write would say ENOSPC). */
+			errno = ENOSPC;
+		}
 		report_error(lf);
 		if (n > 0) {
 			lf->size += n;

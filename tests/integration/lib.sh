@@ -137,6 +137,8 @@ cleanup() {
 	[ -n "$P1" ] && kill -KILL "$P1" 2>/dev/null
 	[ -n "${EXTRA_PIDS:-}" ] && kill -KILL $EXTRA_PIDS 2>/dev/null
 	wait 2>/dev/null
+	# a test may have mounted something under $T (log_full_disk.sh)
+	if mountpoint -q "$LOGDIR" 2>/dev/null; then umount -l "$LOGDIR"; fi
 	rm -rf "$T"
 }
 trap cleanup EXIT
