@@ -71,6 +71,32 @@ static const int handled_signals[] = {
 };
 
 /*
+ * Dispositions inherited from whoever started us (an ignored SIGINT, say)
+ * would pass to every service: back to the defaults, so that a child only
+ * has to reset the three we ignore ourselves. Only the ignored ones need
+ * it (exec resets handlers); /proc tells which, else all are reset.
+ * (Signals a libc keeps for itself refuse the change: nothing to do.)
+ */
+static void
+reset_ignored_signals(void)
+{
+	char *status = fd_read_file("/proc/self/status", 64 * 1024, NULL);
+	const char *line = status != NULL ? strstr(status, "\nSigIgn:") : NULL;
+	unsigned long long ignored = ~0ULL;
+
+	if (line != NULL) {
+		ignored = strtoull(line + 9, NULL, 16);
+	}
+	for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
+		if ((ignored & (1ULL << (sig - 1))) != 0 && sig != SIGKILL &&
+		    sig != SIGSTOP) {
+			(void)signal(sig, SIG_DFL);
+		}
+	}
+	free(status);
+}
+
+/*
  * The kernel drops signals that PID 1 neither blocks nor handles, so they
  * are blocked before anything else and read from a signalfd.
  */
@@ -86,15 +112,7 @@ setup_signals(struct vcinit *vc)
 	if (sigprocmask(SIG_BLOCK, &set, &vc->old_mask) == -1) {
 		return -1;
 	}
-	/* Dispositions inherited from whoever started us (an ignored SIGINT,
-	 * say) would pass to every service: start from the defaults, so that
-	 * a child only has to reset the three we ignore. (Signals a libc
-	 * keeps for itself refuse the change: nothing to do about them.) */
-	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig != SIGKILL && sig != SIGSTOP) {
-			(void)signal(sig, SIG_DFL);
-		}
-	}
+	reset_ignored_signals();
 	/* A write to a closed pipe is an error to handle, not a death;
 	 * taking the terminal for the main command must not stop us. */
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -656,17 +674,25 @@ start_supervision(struct vcinit *vc, struct vc_config *cfg)
 	if (sup_init(&vc->sup, vc->loop, &vc->out, cfg) == -1) {
 		return -1;
 	}
+	return 0;
+}
+
+/* What vcctl and SSH logins need, done once the first services run: the
+ * control socket, and the environment for root's sessions. */
+static void
+open_doors(struct vcinit *vc)
+{
+	const char *path = vc->sup.config->control_socket;
+
 	vc->ctl.reload = control_reload;
 	vc->ctl.shutdown = control_shutdown;
 	vc->ctl.arg = vc;
-	if (control_open(&vc->ctl, vc->loop, &vc->sup,
-	    cfg->control_socket) == -1) {
+	if (control_open(&vc->ctl, vc->loop, &vc->sup, path) == -1) {
 		/* Services still run; only vcctl cannot reach them. */
-		vlog_warn("unable to open the control socket %s: %s",
-		    cfg->control_socket, strerror(errno));
+		vlog_warn("unable to open the control socket %s: %s", path,
+		    strerror(errno));
 	}
 	write_environment(vc);
-	return 0;
 }
 
 /* Everything before the services start. Returns -1 when booted, or the
@@ -736,6 +762,8 @@ vcinit_main(int argc, char **argv)
 		vlog_info("vcinit %s started%s with %d services", VCORE_VERSION,
 		    vc.pid1 ? "" : " (as a subreaper)", vc.sup.nsvcs);
 		sup_start_all(&vc.sup);
+		sup_step(&vc.sup);	/* the first services start now */
+		open_doors(&vc);
 		run_loop(&vc);
 		status = vc.sup.exit_known ? vc.sup.exit_status : 0;
 		vlog_info("exiting with status %d", status);
