@@ -27,6 +27,7 @@
 #include "common/config.h"
 #include "common/fdutil.h"
 #include "common/log.h"
+#include "common/sigdefault.h"
 #include "common/signame.h"
 #include "common/userdb.h"
 #include "init/loop.h"
@@ -75,7 +76,6 @@ static const int handled_signals[] = {
  * would pass to every service: back to the defaults, so that a child only
  * has to reset the three we ignore ourselves. Only the ignored ones need
  * it (exec resets handlers); /proc tells which, else all are reset.
- * (Signals a libc keeps for itself refuse the change: nothing to do.)
  */
 static void
 reset_ignored_signals(void)
@@ -90,7 +90,7 @@ reset_ignored_signals(void)
 	for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
 		if ((ignored & (1ULL << (sig - 1))) != 0 && sig != SIGKILL &&
 		    sig != SIGSTOP) {
-			(void)signal(sig, SIG_DFL);
+			(void)sig_set_default(sig);
 		}
 	}
 	free(status);

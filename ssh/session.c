@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/fdutil.h"
 #include "common/log.h"
+#include "common/sigdefault.h"
 #include "common/signame.h"
 #include "sshd.h"
 
@@ -273,35 +274,15 @@ free_spawn(struct spawn *sp)
 
 /* ---- the child ---- */
 
-/* The kernel's struct sigaction on x86-64 and arm64. */
-struct kernel_sigaction {
-	void (*handler)(int);
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask;
-};
-
 void
 sshd_reset_signals(void)
 {
-	struct sigaction dfl;
 	uint64_t none = 0;
 
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
 	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP ||
-		    sigaction(sig, &dfl, NULL) == 0) {
-			continue;
+		if (sig != SIGKILL && sig != SIGSTOP) {
+			(void)sig_set_default(sig);
 		}
-#if defined(__x86_64__) || defined(__aarch64__)
-		/* libc refuses the signals it keeps for itself (32-34); one
-		 * inherited as ignored would stay ignored in the user's
-		 * process, so ask the kernel directly. */
-		struct kernel_sigaction k = { SIG_DFL, 0, NULL, 0 };
-
-		(void)syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask));
-#endif
 	}
 	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
 	    sizeof(none));

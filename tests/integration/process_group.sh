@@ -7,8 +7,14 @@
 service pg "command = {\"$VCTEST\", \"pgrp\"}"
 # leaves a child behind, then exits: the child must not survive the restart
 service leaver 'restart = never' "command = {\"/bin/sh\", \"-c\", \"$VCTEST mark $T/child & sleep 0.3; exit 1\"}"
-# its child gets the stop signal too
-service family "command = {\"/bin/sh\", \"-c\", \"$VCTEST signals $T/kid & exec $VCTEST signals $T/parent\"}"
+# its child gets the stop signal too (the shell waits for it to note it)
+cat >"$T/family.sh" <<SH
+$VCTEST signals $T/kid &
+k=\$!
+trap 'wait \$k; echo "G 15 shell" >> $T/parent; exit 0' TERM
+wait
+SH
+service family "command = {\"/bin/sh\", \"$T/family.sh\"}"
 start_vcinit
 wait_for 5 grep -q '^pg | ' "$T/out" || fail "pg printed nothing"
 read -r pid pgid sid < <(sed -n 's/^pg | //p' "$T/out")
