@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* Growable buffer; see buf.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 
@@ -100,6 +102,33 @@ buf_add_json_str(struct buf *b, const char *s)
 		}
 	}
 	buf_add(b, "\"", 1);
+}
+
+int
+buf_read_fd(struct buf *b, int fd, size_t max_len, bool *truncated)
+{
+	char chunk[4096];
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n > 0) {
+			size_t keep = b->len >= max_len ? 0 : max_len - b->len;
+
+			if ((size_t)n > keep) {
+				*truncated = true;
+			}
+			buf_add(b, chunk, (size_t)n < keep ? (size_t)n : keep);
+			continue;
+		}
+		if (n == 0) {
+			return 1;
+		}
+		if (errno == EINTR) {
+			continue;
+		}
+		return errno == EAGAIN ? 0 : -1;
+	}
 }
 
 const char *

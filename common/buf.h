@@ -26,6 +26,13 @@ void buf_addf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string, quotes included, escaping what JSON needs. */
 void buf_add_json_str(struct buf *b, const char *s);
+/*
+ * Reads the non-blocking fd into b until it would block or ends. b keeps
+ * at most max_len bytes: more is read and dropped, and *truncated is set.
+ * Returns 1 at the end of the stream, 0 when it would block, -1 on an
+ * error (errno).
+ */
+int buf_read_fd(struct buf *b, int fd, size_t max_len, bool *truncated);
 /* The content as a NUL-terminated string (the NUL is not counted in len). */
 const char *buf_str(struct buf *b);
 

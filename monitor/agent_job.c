@@ -104,26 +104,12 @@ static void
 command_readable(struct agent *ag, struct agent_io *io, uint32_t events)
 {
 	struct agent_job *j = (struct agent_job *)io;
-	char chunk[4096];
-	ssize_t n;
+	bool truncated = false;
 
 	(void)events;
-	for (;;) {
-		n = read(io->fd, chunk, sizeof(chunk));
-		if (n > 0) {
-			/* Past the cap the output is drained, not kept. */
-			if (j->out.len + (size_t)n <= AGENT_VALUE_MAX) {
-				buf_add(&j->out, chunk, (size_t)n);
-			}
-			continue;
-		}
-		if (n == -1 && errno == EINTR) {
-			continue;
-		}
-		if (n == -1 && errno == EAGAIN) {
-			return;
-		}
-		break;
+	/* Past the cap the output is drained, not kept. */
+	if (buf_read_fd(&j->out, io->fd, AGENT_VALUE_MAX, &truncated) == 0) {
+		return;
 	}
 	job_close_io(ag, j);
 	j->eof = true;

@@ -113,26 +113,12 @@ check_name(void *arg, const char *name)
 static void
 resolver_readable(struct agent *ag, struct agent_io *io, uint32_t events)
 {
-	char chunk[4096];
 	struct missing m = { ag, 0 };
-	ssize_t n;
+	bool truncated = false;
 
 	(void)events;
-	for (;;) {
-		n = read(io->fd, chunk, sizeof(chunk));
-		if (n > 0) {
-			if (ag->resolved.len < 64 * 1024) {
-				buf_add(&ag->resolved, chunk, (size_t)n);
-			}
-			continue;
-		}
-		if (n == -1 && errno == EINTR) {
-			continue;
-		}
-		if (n == -1 && errno == EAGAIN) {
-			return;
-		}
-		break;
+	if (buf_read_fd(&ag->resolved, io->fd, 64 * 1024, &truncated) == 0) {
+		return;
 	}
 	agent_io_del(ag, io);
 	fd_close(&io->fd);

@@ -454,29 +454,19 @@ static void
 ctl_readable(struct agent *ag, struct agent_io *io, uint32_t events)
 {
 	struct ctl_cache *cc = (struct ctl_cache *)io;
-	char chunk[4096];
-	ssize_t n;
+	bool truncated = false;
+	int rc;
 
 	(void)events;
-	for (;;) {
-		n = read(io->fd, chunk, sizeof(chunk));
-		if (n > 0 && cc->in.len + (size_t)n <= CTL_REPLY_MAX) {
-			buf_add(&cc->in, chunk, (size_t)n);
-			continue;
-		}
-		if (n == -1 && errno == EINTR) {
-			continue;
-		}
-		if (n == -1 && errno == EAGAIN) {
-			return;
-		}
-		break;
+	rc = buf_read_fd(&cc->in, io->fd, CTL_REPLY_MAX, &truncated);
+	if (rc == 0) {
+		return;
 	}
-	if (n == 0 && !cc->in.failed) {
+	if (rc == 1 && !truncated && !cc->in.failed) {
 		ctl_parse(cc, clock_mono_ms());
 	} else {
 		snprintf(cc->error, sizeof(cc->error), "Cannot read vcinit's "
-		    "reply: %s", n == -1 ? strerror(errno) : "too long");
+		    "reply: %s", rc == -1 ? strerror(errno) : "too long");
 	}
 	ctl_end_fetch(ag, cc);
 }

@@ -124,17 +124,26 @@ try_connect(const struct ready_spec *r, int *fd)
 	return -1;
 }
 
+/* The outcome of a non-blocking connect: 0 or an errno. */
+static int
+connect_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
+		err = errno;
+	}
+	return err;
+}
+
 static void
 on_connect_done(int fd, short revents, void *arg)
 {
 	struct service *svc = arg;
-	int err = 0;
-	socklen_t len = sizeof(err);
+	int err = connect_error(fd);
 
 	(void)revents;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
-		err = errno;
-	}
 	close_ready_fd(svc);
 	if (err == 0) {
 		svc_event(svc, EV_READY);
@@ -389,15 +398,8 @@ ready_stop(struct service *svc)
 static void
 on_health_connect(int fd, short revents, void *arg)
 {
-	struct service *svc = arg;
-	int err = 0;
-	socklen_t len = sizeof(err);
-
 	(void)revents;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
-		err = errno;
-	}
-	ready_health_end(svc, err == 0);
+	ready_health_end(arg, connect_error(fd) == 0);
 }
 
 bool
