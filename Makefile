@@ -165,6 +165,7 @@ bench: all
 	@scripts/deps.sh check bench
 	$(MAKE) static
 	@bench/run.sh
+	$(MAKE) bench-agent bench-ssh
 
 clean:
 	rm -rf $(BUILD)
