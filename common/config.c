@@ -459,9 +459,9 @@ check_section_end(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* Installs the validation callbacks on the service-like section sec. */
-static void
-set_section_checks(cfg_t *cfg, const char *sec, cfg_opt_t *opts)
+/* The check of one option of a service-like section. */
+static cfg_validate_callback_t
+check_for(const char *name)
 {
 	static const struct {
 		const char *opt;
@@ -474,51 +474,84 @@ set_section_checks(cfg_t *cfg, const char *sec, cfg_opt_t *opts)
 		check_environment }, { "user", check_user },
 		{ "group", check_group },
 	};
-	char path[128];
 
-	for (cfg_opt_t *o = opts; o->name != NULL; o++) {
-		cfg_validate_callback_t fn = check_any;
-
-		for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-			if (strcmp(o->name, checks[i].opt) == 0) {
-				fn = checks[i].fn;
-			}
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (strcmp(name, checks[i].opt) == 0) {
+			return checks[i].fn;
 		}
-		for (int i = 0; duration_opts[i] != NULL; i++) {
-			if (strcmp(o->name, duration_opts[i]) == 0) {
-				fn = check_duration;
-			}
-		}
-		if (strncmp(o->name, "limit_", 6) == 0) {
-			fn = check_limit;
-		}
-		snprintf(path, sizeof(path), "%s|%s", sec, o->name);
-		cfg_set_validate_func(cfg, path, fn);
 	}
-	cfg_set_validate_func(cfg, sec, check_section_end);
+	for (int i = 0; duration_opts[i] != NULL; i++) {
+		if (strcmp(name, duration_opts[i]) == 0) {
+			return check_duration;
+		}
+	}
+	return strncmp(name, "limit_", 6) == 0 ? check_limit : check_any;
+}
+
+static void
+set_checks(cfg_opt_t *opts)
+{
+	for (cfg_opt_t *o = opts; o->name != NULL; o++) {
+		o->validcb = check_for(o->name);
+	}
+}
+
+static cfg_opt_t *
+find_opt(cfg_opt_t *opts, const char *name)
+{
+	for (cfg_opt_t *o = opts; o->name != NULL; o++) {
+		if (strcmp(o->name, name) == 0) {
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The checks go into the schema's own tables, once: cfg_init copies them
+ * into every config and section it makes. (Setting them on each config
+ * with cfg_set_validate_func walks the option tree by name: most of the
+ * time of reading a hundred services.d files.)
+ */
+static void
+install_checks(void)
+{
+	static bool done;
+	static const struct {
+		const char *opt;
+		cfg_validate_callback_t fn;
+	} globals[] = {
+		{ "shutdown_timeout", check_duration },
+		{ "magic_timeout", check_duration },
+		{ "magic_failure", check_magic_failure },
+		{ "log_max_size", check_size }, { "log_keep", check_positive },
+		{ "log_line_max", check_positive }, { "service",
+		check_section_end }, { "monitor", check_section_end },
+		{ "ssh", check_section_end },
+	};
+
+	if (done) {
+		return;
+	}
+	done = true;
+	set_checks(service_opts);
+	set_checks(monitor_opts);
+	set_checks(ssh_opts);
+	for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++) {
+		find_opt(main_opts, globals[i].opt)->validcb = globals[i].fn;
+	}
+	find_opt(services_file_opts, "service")->validcb = check_section_end;
 }
 
 static cfg_t *
 new_cfg(bool main_file)
 {
-	cfg_t *cfg = cfg_init(main_file ? main_opts : services_file_opts,
-	    CFGF_NONE);
+	cfg_t *cfg;
 
-	if (cfg == NULL) {
-		return NULL;
-	}
-	cfg_set_error_function(cfg, on_cfg_error);
-	set_section_checks(cfg, "service", service_opts);
-	if (main_file) {
-		set_section_checks(cfg, "monitor", monitor_opts);
-		set_section_checks(cfg, "ssh", ssh_opts);
-		cfg_set_validate_func(cfg, "shutdown_timeout", check_duration);
-		cfg_set_validate_func(cfg, "magic_timeout", check_duration);
-		cfg_set_validate_func(cfg, "magic_failure",
-		    check_magic_failure);
-		cfg_set_validate_func(cfg, "log_max_size", check_size);
-		cfg_set_validate_func(cfg, "log_keep", check_positive);
-		cfg_set_validate_func(cfg, "log_line_max", check_positive);
+	install_checks();
+	cfg = cfg_init(main_file ? main_opts : services_file_opts, CFGF_NONE);
+	if (cfg != NULL) {
+		cfg_set_error_function(cfg, on_cfg_error);
 	}
 	return cfg;
 }
