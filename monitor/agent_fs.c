@@ -30,28 +30,39 @@ too_many(const struct zbx_key *key, int max, struct agent_result *res)
 	return false;
 }
 
+/* One of total, free, used, pfree, pused (empty: total), as vfs.fs.size
+ * and vfs.fs.inode answer them. */
+static void
+set_amount(struct agent_result *res, const char *mode, uint64_t total,
+    uint64_t free_n, uint64_t used, double pfree, double pused)
+{
+	if (*mode == '\0' || strcmp(mode, "total") == 0) {
+		agent_set_uint(res, total);
+	} else if (strcmp(mode, "free") == 0) {
+		agent_set_uint(res, free_n);
+	} else if (strcmp(mode, "used") == 0) {
+		agent_set_uint(res, used);
+	} else if (strcmp(mode, "pfree") == 0) {
+		agent_set_dbl(res, pfree);
+	} else if (strcmp(mode, "pused") == 0) {
+		agent_set_dbl(res, pused);
+	} else {
+		agent_set_error(res, "Invalid second parameter.");
+	}
+}
+
 static void
 fs_size(struct agent_result *res, const struct statvfs *s, const char *mode)
 {
 	uint64_t total = (uint64_t)s->f_blocks * s->f_frsize;
 	uint64_t free_b = (uint64_t)s->f_bavail * s->f_frsize;
 	uint64_t used = (uint64_t)(s->f_blocks - s->f_bfree) * s->f_frsize;
+	/* as zabbix_agentd: the space root keeps for itself is not free */
 	uint64_t denom = s->f_blocks - s->f_bfree + s->f_bavail;
 	double pfree = denom != 0 ? 100.0 * s->f_bavail / denom : 0;
 
-	if (*mode == '\0' || strcmp(mode, "total") == 0) {
-		agent_set_uint(res, total);
-	} else if (strcmp(mode, "free") == 0) {
-		agent_set_uint(res, free_b);
-	} else if (strcmp(mode, "used") == 0) {
-		agent_set_uint(res, used);
-	} else if (strcmp(mode, "pfree") == 0) {
-		agent_set_dbl(res, pfree);
-	} else if (strcmp(mode, "pused") == 0) {
-		agent_set_dbl(res, denom != 0 ? 100.0 - pfree : 0);
-	} else {
-		agent_set_error(res, "Invalid second parameter.");
-	}
+	set_amount(res, mode, total, free_b, used, pfree,
+	    denom != 0 ? 100.0 - pfree : 0);
 }
 
 static void
@@ -60,19 +71,8 @@ fs_inode(struct agent_result *res, const struct statvfs *s, const char *mode)
 	uint64_t total = s->f_files, free_i = s->f_ffree;
 	double pfree = total != 0 ? 100.0 * free_i / total : 100.0;
 
-	if (*mode == '\0' || strcmp(mode, "total") == 0) {
-		agent_set_uint(res, total);
-	} else if (strcmp(mode, "free") == 0) {
-		agent_set_uint(res, free_i);
-	} else if (strcmp(mode, "used") == 0) {
-		agent_set_uint(res, total - free_i);
-	} else if (strcmp(mode, "pfree") == 0) {
-		agent_set_dbl(res, pfree);
-	} else if (strcmp(mode, "pused") == 0) {
-		agent_set_dbl(res, total != 0 ? 100.0 - pfree : 0);
-	} else {
-		agent_set_error(res, "Invalid second parameter.");
-	}
+	set_amount(res, mode, total, free_i, total - free_i, pfree,
+	    total != 0 ? 100.0 - pfree : 0);
 }
 
 static void
