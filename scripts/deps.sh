@@ -17,7 +17,7 @@ debian_pkgs() {
 	static) echo musl-tools cmake curl ca-certificates xz-utils bzip2 \
 		autoconf automake libtool autopoint flex gettext make file ;;
 	check) echo check valgrind util-linux procps psmisc file python3 \
-		clang openssh-client ;;
+		clang libclang-rt-dev openssh-client ;;
 	bench) echo supervisor s6 runit tini hyperfine gettext-base ;;
 	ssh) echo openssh-client openssh-server openssh-sftp-server dropbear-bin \
 		ssh-audit tmux ;;
@@ -33,7 +33,7 @@ alpine_pkgs() {
 	static) echo musl-dev cmake curl ca-certificates xz bzip2 autoconf \
 		automake libtool gettext-dev flex make file ;;
 	check) echo check-dev valgrind util-linux procps psmisc file python3 \
-		clang openssh-client ;;
+		clang compiler-rt openssh-client ;;
 	bench) echo supervisor s6 runit tini hyperfine gettext ;;
 	ssh) echo openssh-client openssh-server openssh-sftp-server dropbear tmux ;;
 	zabbix) echo zabbix-utils zabbix-agent zabbix-agent2 ;;
