@@ -44,12 +44,6 @@ vlog_init(const char *prog)
 	    v);
 }
 
-void
-vlog_set_level(enum vlog_level level)
-{
-	log_level = level;
-}
-
 bool
 vlog_enabled(enum vlog_level level)
 {
@@ -108,17 +102,6 @@ vlog_msg(enum vlog_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog_emit(level, fmt, ap);
 	va_end(ap);
-}
-
-void
-vlog_die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog_emit(VLOG_FATAL, fmt, ap);
-	va_end(ap);
-	exit(status);
 }
 
 char *

@@ -20,7 +20,6 @@ typedef void (*vlog_sink_fn)(enum vlog_level level, const char *line,
 /* Sets the program name and reads VCORE_LOG; an unknown value is reported
  * once and info is used. */
 void vlog_init(const char *prog);
-void vlog_set_level(enum vlog_level level);
 bool vlog_enabled(enum vlog_level level);
 /* Sends lines to sink instead of stderr; NULL goes back to stderr. */
 void vlog_set_sink(vlog_sink_fn sink, void *arg);
@@ -28,10 +27,6 @@ const char *vlog_prog(void);
 
 void vlog_msg(enum vlog_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Logs at fatal level and exits with status. Only before services start
- * (or in a child before exec): PID 1 never dies once it supervises. */
-void vlog_die(int status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), noreturn));
 
 #define vlog_fatal(...) vlog_msg(VLOG_FATAL, __VA_ARGS__)
 #define vlog_warn(...) vlog_msg(VLOG_WARNING, __VA_ARGS__)

@@ -20,16 +20,6 @@
 
 #define FILE_CONTENTS_MAX	(64 * 1024)	/* ZBX_MAX_DB_FILE_SIZE */
 
-static bool
-too_many(const struct zbx_key *key, int max, struct agent_result *res)
-{
-	if (key->nparams > max) {
-		agent_set_error(res, "Too many parameters.");
-		return true;
-	}
-	return false;
-}
-
 /* One of total, free, used, pfree, pused (empty: total), as vfs.fs.size
  * and vfs.fs.inode answer them. */
 static void
@@ -81,7 +71,7 @@ fs_stat(const struct zbx_key *key, struct agent_result *res, bool inodes)
 	const char *fs = zbx_key_param(key, 0), *mode = zbx_key_param(key, 1);
 	struct statvfs s;
 
-	if (too_many(key, 2, res)) {
+	if (agent_too_many(key, 2, res)) {
 		return;
 	}
 	if (*fs == '\0') {
@@ -247,7 +237,7 @@ m_vfs_file_exists(struct agent *ag, const struct zbx_key *key,
 	struct stat st;
 
 	(void)ag;
-	if (too_many(key, 3, res)) {
+	if (agent_too_many(key, 3, res)) {
 		return;
 	}
 	if (*file == '\0') {
@@ -307,7 +297,7 @@ m_vfs_file_size(struct agent *ag, const struct zbx_key *key,
 	uint64_t lines;
 
 	(void)ag;
-	if (too_many(key, 2, res)) {
+	if (agent_too_many(key, 2, res)) {
 		return;
 	}
 	if (*file == '\0') {
@@ -392,7 +382,7 @@ m_vfs_file_contents(struct agent *ag, const struct zbx_key *key,
 	size_t len = 0;
 
 	(void)ag;
-	if (too_many(key, 2, res)) {
+	if (agent_too_many(key, 2, res)) {
 		return;
 	}
 	if (*file == '\0') {

@@ -212,6 +212,10 @@ const struct agent_key_def *agent_key_find(const char *name);
  */
 void agent_eval(struct agent *ag, const char *text, size_t len,
     struct agent_result *res);
+/* Sets "Too many parameters." and returns true when key has more than max
+ * parameters. */
+bool agent_too_many(const struct zbx_key *key, int max,
+    struct agent_result *res);
 void agent_set_error(struct agent_result *res, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void agent_set_uint(struct agent_result *res, uint64_t v);

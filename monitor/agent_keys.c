@@ -80,6 +80,16 @@ agent_key_find(const char *name)
 	return bsearch(name, key_table, NKEYS, sizeof(key_table[0]), key_cmp);
 }
 
+bool
+agent_too_many(const struct zbx_key *key, int max, struct agent_result *res)
+{
+	if (key->nparams > max) {
+		agent_set_error(res, "Too many parameters.");
+		return true;
+	}
+	return false;
+}
+
 void
 agent_set_error(struct agent_result *res, const char *fmt, ...)
 {

@@ -14,16 +14,6 @@
 
 #include "monitor/agent_int.h"
 
-static bool
-too_many(const struct zbx_key *key, int max, struct agent_result *res)
-{
-	if (key->nparams > max) {
-		agent_set_error(res, "Too many parameters.");
-		return true;
-	}
-	return false;
-}
-
 /* Columns of /proc/net/dev: 0-7 receive, 8-15 transmit. */
 enum { RX_BYTES, RX_PACKETS, RX_ERRS, RX_DROP, RX_FIFO, RX_FRAME,
 	RX_COMPRESSED, RX_MULTICAST, TX_BYTES, TX_PACKETS, TX_ERRS, TX_DROP,
@@ -99,7 +89,7 @@ net_if(struct agent *ag, const struct zbx_key *key, struct agent_result *res,
 	const struct if_mode *m = NULL;
 	uint64_t v[NET_COLS], sum = 0;
 
-	if (too_many(key, 2, res)) {
+	if (agent_too_many(key, 2, res)) {
 		return;
 	}
 	if (*name == '\0') {
@@ -242,7 +232,7 @@ net_listen(struct agent *ag, const struct zbx_key *key,
 {
 	int port;
 
-	if (too_many(key, 1, res)) {
+	if (agent_too_many(key, 1, res)) {
 		return;
 	}
 	port = parse_port(zbx_key_param(key, 0));
@@ -286,7 +276,7 @@ m_net_tcp_port(struct agent *ag, const struct zbx_key *key,
 	socklen_t len;
 	int port;
 
-	if (too_many(key, 2, res)) {
+	if (agent_too_many(key, 2, res)) {
 		return;
 	}
 	port = parse_port(zbx_key_param(key, 1));

@@ -32,16 +32,6 @@ bad_param(struct agent_result *res, int n)
 	agent_set_error(res, "Invalid %s parameter.", ordinal[n < 9 ? n : 8]);
 }
 
-static bool
-too_many(const struct zbx_key *key, int max, struct agent_result *res)
-{
-	if (key->nparams > max) {
-		agent_set_error(res, "Too many parameters.");
-		return true;
-	}
-	return false;
-}
-
 void
 m_agent_ping(struct agent *ag, const struct zbx_key *key,
     struct agent_result *res)
@@ -142,7 +132,7 @@ m_system_hostname(struct agent *ag, const struct zbx_key *key,
 	char *dot;
 
 	(void)ag;
-	if (too_many(key, 2, res)) {
+	if (agent_too_many(key, 2, res)) {
 		return;
 	}
 	if (*type != '\0' && strcmp(type, "host") != 0 &&
@@ -182,7 +172,7 @@ m_system_localtime(struct agent *ag, const struct zbx_key *key,
 	long off;
 
 	(void)ag;
-	if (too_many(key, 1, res)) {
+	if (agent_too_many(key, 1, res)) {
 		return;
 	}
 	(void)clock_gettime(CLOCK_REALTIME, &ts);	/* cannot fail */
@@ -275,7 +265,7 @@ m_system_cpu_num(struct agent *ag, const struct zbx_key *key,
 	const char *type = zbx_key_param(key, 0);
 	int n;
 
-	if (too_many(key, 1, res)) {
+	if (agent_too_many(key, 1, res)) {
 		return;
 	}
 	if (*type == '\0' || strcmp(type, "online") == 0) {
@@ -303,7 +293,7 @@ m_system_cpu_load(struct agent *ag, const struct zbx_key *key,
 	char tmp[256];
 	int i, n;
 
-	if (too_many(key, 2, res)) {
+	if (agent_too_many(key, 2, res)) {
 		return;
 	}
 	if (*cpu != '\0' && strcmp(cpu, "all") != 0 &&
@@ -385,7 +375,7 @@ m_vm_memory_size(struct agent *ag, const struct zbx_key *key,
 	uint64_t total = 0, free_b = 0, avail = 0, buffers = 0, cached = 0, v;
 	char text[4096];
 
-	if (too_many(key, 1, res)) {
+	if (agent_too_many(key, 1, res)) {
 		return;
 	}
 	if (*mode == '\0') {
@@ -615,7 +605,7 @@ m_proc_num(struct agent *ag, const struct zbx_key *key,
 	uint64_t n;
 	int rc;
 
-	if (too_many(key, 4, res)) {
+	if (agent_too_many(key, 4, res)) {
 		return;
 	}
 	if (*state != '\0' && strcmp(state, "all") != 0 &&

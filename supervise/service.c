@@ -173,7 +173,6 @@ a_down(struct service *svc)
 static void
 log_exec_failure(struct service *svc, int err)
 {
-	svc->exec_failed = true;
 	snprintf(svc->note, sizeof(svc->note), "cannot run %s: %s",
 	    svc->cfg->argv[0], strerror(err));
 	vlog_warn("%s: unable to run %s: %s", svc->cfg->name, svc->cfg->argv[0],
@@ -256,8 +255,6 @@ spawn_service(struct service *svc)
 	pid_t pid;
 	int err = 0;
 
-	svc->exec_failed = false;
-	svc->ready = false;
 	svc->stop_sent = false;
 	svc->killed = false;
 	svc->ready_attempts = 0;
@@ -355,7 +352,6 @@ static void
 a_up(struct service *svc)
 {
 	ready_stop(svc);
-	svc->ready = true;
 	svc->note[0] = '\0';
 	svc->health_at_ms = 0;	/* just proven ready */
 	set_state(svc, SVC_UP);

@@ -68,8 +68,6 @@ struct service {
 	bool has_exited;
 	bool stop_sent;		/* by vcinit, so the exit is expected */
 	bool killed;		/* SIGKILLed at stop_timeout */
-	bool exec_failed;
-	bool ready;
 	bool main;		/* the container's main service */
 	uint64_t timer;		/* backoff, stop timeout, readiness poll */
 	char **env;		/* its environment and executable, made once */
@@ -101,9 +99,7 @@ struct supervisor {
 	char **base_env;	/* the container's environment */
 	const char *self_exe;
 	sigset_t child_mask;	/* the signal mask children get */
-	char **main_argv;	/* CMD from the command line, or NULL */
 	bool tty_main;		/* stdin is a terminal: give it to main */
-	char *disable;		/* VCORE_DISABLE */
 	char *runtime_dir;	/* the control socket's folder */
 	char *scratch;		/* where service output is read (logs.c) */
 	size_t scratch_cap;
