@@ -137,5 +137,8 @@ buf_str(struct buf *b)
 	if (b->data == NULL) {
 		return "";
 	}
+	/* len may have been cut back (buf_reset, a caller dropping a tail):
+	 * the room for the NUL is always there (buf_reserve). */
+	b->data[b->len] = '\0';
 	return b->data;
 }

@@ -93,6 +93,7 @@ static cfg_opt_t main_opts[] = {
 	CFG_INT("log_line_max", 4096, 0),
 	CFG_STR("magic_timeout", "60s", 0),
 	CFG_STR("magic_failure", "stop", 0),
+	CFG_STR("prepare_magic", "/sbin/prepare_magic.sh", 0),
 	CFG_SEC("monitor", monitor_opts, CFGF_MULTI),
 	CFG_SEC("ssh", ssh_opts, CFGF_MULTI),
 	CFG_SEC("service", service_opts, CFGF_MULTI | CFGF_TITLE |
@@ -1411,6 +1412,7 @@ copy_globals(struct vc_config *c, cfg_t *cfg)
 	c->control_socket = xstrdup(cfg_getstr(cfg, "control_socket"));
 	c->log_dir = xstrdup(cfg_getstr(cfg, "log_dir"));
 	c->render_root = xstrdup(cfg_getstr(cfg, "render_root"));
+	c->prepare_magic = xstrdup(cfg_getstr(cfg, "prepare_magic"));
 	c->shutdown_timeout_ms = get_ms(cfg, "shutdown_timeout");
 	c->magic_timeout_ms = get_ms(cfg, "magic_timeout");
 	c->magic_continue = strcmp(cfg_getstr(cfg, "magic_failure"),
@@ -1504,6 +1506,7 @@ config_free(struct vc_config *c)
 	free(c->control_socket);
 	free(c->log_dir);
 	free(c->render_root);
+	free(c->prepare_magic);
 	if (c->main_cfg != NULL) {
 		cfg_free(c->main_cfg);
 	}

@@ -95,7 +95,8 @@ struct vc_config {
 	char *dir;		/* the config folder (-c DIR) */
 	char *control_socket;
 	char *log_dir;
-	char *render_root;
+	char *render_root;	/* where templates are written */
+	char *prepare_magic;	/* the old images' hook, run first */
 	int64_t shutdown_timeout_ms;
 	int64_t log_max_bytes;	/* rotate NAME.log past this size */
 	int log_keep;		/* rotated files kept */

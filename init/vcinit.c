@@ -32,6 +32,7 @@
 #include "common/userdb.h"
 #include "init/loop.h"
 #include "init/vcinit.h"
+#include "magic/magic.h"
 #include "supervise/control.h"
 #include "supervise/supervisor.h"
 
@@ -43,14 +44,25 @@
 
 extern char **environ;
 
-/* What PID 1 does once the services are down. */
-enum ending { RUNNING, SWEEP_TERM, SWEEP_KILL, ENDED };
+/* What PID 1 does once the services are down: finish.d, then what is
+ * left gets SIGTERM, then SIGKILL. */
+enum ending { RUNNING, FINISHING, SWEEP_TERM, SWEEP_KILL, ENDED };
 
 struct vcinit {
 	struct loop *loop;
 	struct output out;
 	struct supervisor sup;
 	struct control ctl;
+	struct magic magic;
+	struct vc_config *boot_cfg;	/* the config, until the services start */
+	uint64_t conf_print;	/* vcore.conf and services.d before magic */
+	uint64_t services_print;
+	char **hook_env;	/* the environment, without NOTIFY_SOCKET */
+	bool booting;		/* magic's hooks run: no service yet */
+	bool boot_over;		/* the boot stopped: no service will run */
+	bool sup_ready;		/* the supervisor runs the services */
+	bool exit_known;	/* the boot's own exit status, if it stopped */
+	int exit_status;
 	int sigfd;
 	sigset_t old_mask;
 	bool pid1;
@@ -294,14 +306,20 @@ load_config(struct vcinit *vc, struct buf *errors)
 		cfg->shutdown_timeout_ms = vc->shutdown_override_ms;
 	}
 	apply_disable(cfg);
-	apply_ssh_policy(cfg);
-	/* The agent and vcsshd read their sections themselves. */
-	config_release_sections(cfg);
 	return cfg;
 }
 
+/* What needs the boot's files in place: root's keys decide whether sshd
+ * runs. The agent and vcsshd read their sections themselves. */
+static void
+settle_config(struct vc_config *cfg)
+{
+	apply_ssh_policy(cfg);
+	config_release_sections(cfg);
+}
+
 static int
-read_environment(struct vcinit *vc)
+read_environment(struct vcinit *vc, struct buf *errors)
 {
 	const char *v = getenv("VCORE_SHUTDOWN_TIMEOUT");
 	char err[128];
@@ -309,8 +327,7 @@ read_environment(struct vcinit *vc)
 	vc->shutdown_override_ms = -1;
 	if (v != NULL && clock_parse_duration(v, &vc->shutdown_override_ms,
 	    err, sizeof(err)) == -1) {
-		fprintf(stderr, "vcinit: fatal: VCORE_SHUTDOWN_TIMEOUT: %s\n",
-		    err);
+		buf_addf(errors, "VCORE_SHUTDOWN_TIMEOUT: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -360,6 +377,9 @@ on_reload_request(struct vcinit *vc, struct buf *reply)
 	struct vc_config *cfg = load_config(vc, &errors);
 	const char *p;
 
+	if (cfg != NULL) {
+		settle_config(cfg);
+	}
 	if (cfg == NULL) {
 		vlog_warn("reload: the configuration has errors; nothing "
 		    "changed:");
@@ -443,7 +463,7 @@ read_signals(struct vcinit *vc)
 			break;
 		default:
 			/* Not lost: the main service gets it, as from tini. */
-			if (!sup_forward_signal(&vc->sup, sig)) {
+			if (!vc->sup_ready || !sup_forward_signal(&vc->sup, sig)) {
 				vlog_info("SIG%s received: no main service to "
 				    "pass it to", signame_of(sig));
 			}
@@ -460,7 +480,11 @@ reap_children(struct vcinit *vc)
 
 	vc->child_exited = false;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (!sup_child_exited(&vc->sup, pid, status)) {
+		if (hookrun_child_exited(&vc->magic.boot, pid, status) ||
+		    hookrun_child_exited(&vc->magic.finish, pid, status)) {
+			continue;
+		}
+		if (!vc->sup_ready || !sup_child_exited(&vc->sup, pid, status)) {
 			vlog_debug("reaped orphan %d", (int)pid);
 		}
 	}
@@ -569,37 +593,91 @@ on_sweep_timer(void *arg)
 	}
 }
 
-/* Once every service is down: what is left (daemons that left their
- * group) gets SIGTERM, then SIGKILL; nothing outlives the container. */
+/* Prepares a hook run on PID 1's loop with the boot's environment. */
 static void
-advance_ending(struct vcinit *vc)
+setup_hookrun(struct vcinit *vc, struct hookrun *hr,
+    const struct vc_config *cfg)
+{
+	hr->loop = vc->loop;
+	hr->out = &vc->out;
+	hr->child_mask = &vc->old_mask;
+	hr->env = vc->hook_env;
+	hr->timeout_ms = cfg->magic_timeout_ms;
+	hr->max_line = (size_t)cfg->log_line_max;
+}
+
+/* finish.d runs once the services are down, inside the shutdown budget;
+ * its failures are logged and change nothing. */
+static void
+start_finish_hooks(struct vcinit *vc)
+{
+	struct hookrun *hr = &vc->magic.finish;
+
+	if (magic_list_finish_hooks(&vc->magic) == -1) {
+		vlog_warn("finish.d: out of memory: not run");
+		return;
+	}
+	setup_hookrun(vc, hr, vc->sup.config);
+	hr->deadline_ms = vc->sup.shutdown_deadline_ms;
+	hr->keep_going = true;
+	hookrun_start(hr);
+}
+
+static bool
+services_are_down(const struct vcinit *vc)
+{
+	if (!vc->sup_ready) {
+		return vc->boot_over;
+	}
+	return vc->sup.shutting_down && sup_is_finished(&vc->sup);
+}
+
+/* What is left (daemons that left their group) gets SIGTERM, then
+ * SIGKILL; nothing outlives the container. */
+static void
+begin_sweep(struct vcinit *vc)
 {
 	int64_t left;
 
+	/* Orphans that died with their service may still be zombies
+	 * waiting for us: they are not "left". */
+	reap_children(vc);
+	if (!anything_left(vc)) {
+		vc->ending = ENDED;
+		return;
+	}
+	if (vlog_enabled(VLOG_DEBUG)) {
+		log_leftovers();
+	}
+	vlog_info("services are down; ending what is left");
+	(void)signal_children(vc, SIGTERM);
+	(void)signal_children(vc, SIGCONT);
+	vc->ending = SWEEP_TERM;
+	left = vc->sup.shutdown_deadline_ms - clock_mono_ms();
+	if (!vc->sup_ready || left > SWEEP_GRACE_MS) {
+		left = SWEEP_GRACE_MS;
+	}
+	vc->sweep_timer = loop_add_timer(vc->loop, clock_mono_ms() +
+	    (left > 0 ? left : 0), on_sweep_timer, vc);
+}
+
+/* Once every service is down: finish.d, then the sweep. */
+static void
+advance_ending(struct vcinit *vc)
+{
 	if (vc->ending == RUNNING) {
-		if (!vc->sup.shutting_down || !sup_is_finished(&vc->sup)) {
+		if (!services_are_down(vc)) {
 			return;
 		}
-		/* Orphans that died with their service may still be zombies
-		 * waiting for us: they are not "left". */
-		reap_children(vc);
-		if (!anything_left(vc)) {
-			vc->ending = ENDED;
-			return;
+		vc->ending = FINISHING;
+		if (vc->sup_ready) {
+			start_finish_hooks(vc);
 		}
-		if (vlog_enabled(VLOG_DEBUG)) {
-			log_leftovers();
+	}
+	if (vc->ending == FINISHING) {
+		if (hookrun_is_done(&vc->magic.finish)) {
+			begin_sweep(vc);
 		}
-		vlog_info("services are down; ending what is left");
-		(void)signal_children(vc, SIGTERM);
-		(void)signal_children(vc, SIGCONT);
-		vc->ending = SWEEP_TERM;
-		left = vc->sup.shutdown_deadline_ms - clock_mono_ms();
-		if (left > SWEEP_GRACE_MS) {
-			left = SWEEP_GRACE_MS;
-		}
-		vc->sweep_timer = loop_add_timer(vc->loop, clock_mono_ms() +
-		    (left > 0 ? left : 0), on_sweep_timer, vc);
 		return;
 	}
 	if (vc->ending != ENDED && !anything_left(vc)) {
@@ -608,13 +686,35 @@ advance_ending(struct vcinit *vc)
 	}
 }
 
+static void boot_step(struct vcinit *vc);
+
+static void
+on_shutdown_request(struct vcinit *vc)
+{
+	if (vc->booting) {
+		/* The boot's hook stops; no service will start. */
+		hookrun_stop(&vc->magic.boot, clock_mono_ms() +
+		    vc->boot_cfg->shutdown_timeout_ms);
+		vc->boot_over = true;
+	} else if (vc->sup_ready) {
+		sup_shutdown(&vc->sup);
+	}
+}
+
 static void
 run_loop(struct vcinit *vc)
 {
 	for (;;) {
 		/* Flagged transitions first: the boot's start requests too. */
-		sup_step(&vc->sup);
-		advance_ending(vc);
+		if (vc->booting) {
+			boot_step(vc);
+		}
+		if (vc->sup_ready) {
+			sup_step(&vc->sup);
+		}
+		if (!vc->booting) {
+			advance_ending(vc);
+		}
 		if (vc->ending == ENDED) {
 			break;
 		}
@@ -629,11 +729,11 @@ run_loop(struct vcinit *vc)
 		loop_run_timers(vc->loop);
 		if (vc->shutdown_wanted) {
 			vc->shutdown_wanted = false;
-			sup_shutdown(&vc->sup);
+			on_shutdown_request(vc);
 		}
 		if (vc->reload_wanted) {
 			vc->reload_wanted = false;
-			if (!vc->sup.shutting_down) {
+			if (vc->sup_ready && !vc->sup.shutting_down) {
 				on_reload_request(vc, NULL);
 			}
 		}
@@ -649,8 +749,23 @@ on_signalfd(int fd, short revents, void *arg)
 	(void)arg;
 }
 
+/* vcinit's output has room again: hooks and services read their pipes. */
+static void
+on_output_drained(void *arg)
+{
+	struct vcinit *vc = arg;
+
+	hookrun_resume(&vc->magic.boot);
+	hookrun_resume(&vc->magic.finish);
+	if (vc->sup_ready) {
+		sup_resume_pipes(&vc->sup);
+	}
+}
+
+/* The loop and the output queues: from here on, vcinit's own messages
+ * queue up with the hooks' and services' lines. */
 static int
-start_supervision(struct vcinit *vc, struct vc_config *cfg)
+start_output(struct vcinit *vc, const struct vc_config *cfg)
 {
 	size_t qcap = (size_t)cfg->log_line_max * 2 + 4096;
 
@@ -661,23 +776,46 @@ start_supervision(struct vcinit *vc, struct vc_config *cfg)
 		return -1;
 	}
 	vlog_set_sink(log_to_queue, vc);
-	vc->out.drained = sup_resume_pipes;
-	vc->out.drained_arg = &vc->sup;
+	vc->out.drained = on_output_drained;
+	vc->out.drained_arg = vc;
+	return 0;
+}
+
+static void
+status_extra(void *arg, struct buf *out, bool json)
+{
+	struct vcinit *vc = arg;
+
+	if (json) {
+		buf_adds(out, ",\"magic\":");
+		magic_status_json(&vc->magic, out);
+	} else {
+		magic_status_text(&vc->magic, out);
+	}
+}
+
+static int
+start_supervision(struct vcinit *vc, struct vc_config *cfg)
+{
 	vc->sup.self_exe = vc->self_exe;
 	vc->sup.child_mask = vc->old_mask;
 	vc->sup.base_env = environ;
+	vc->sup.secrets = vc->magic.secrets;
 	vc->sup.tty_main = vc->cmd != NULL && isatty(0);
 	vc->sup.state_changed = control_on_state;
 	vc->sup.state_changed_arg = &vc->ctl;
 	vc->sup.health_done = control_health_done;
 	vc->sup.health_done_arg = &vc->ctl;
+	vc->sup.status_extra = status_extra;
+	vc->sup.status_extra_arg = vc;
 	if (sup_init(&vc->sup, vc->loop, &vc->out, cfg) == -1) {
 		return -1;
 	}
+	vc->sup_ready = true;
 	return 0;
 }
 
-/* What vcctl and SSH logins need, done once the first services run: the
+/* What vcctl and SSH logins need, done before the services start: the
  * control socket, and the environment for root's sessions. */
 static void
 open_doors(struct vcinit *vc)
@@ -695,13 +833,188 @@ open_doors(struct vcinit *vc)
 	write_environment(vc);
 }
 
-/* Everything before the services start. Returns -1 when booted, or the
+static void
+log_errors(const char *errors)
+{
+	for (const char *p = errors; *p != '\0'; p += strcspn(p, "\n") + 1) {
+		vlog_fatal("%.*s", (int)strcspn(p, "\n"), p);
+		if (p[strcspn(p, "\n")] == '\0') {
+			break;
+		}
+	}
+}
+
+/* The boot's config error: before any service starts, exit 78. */
+static void
+stop_boot(struct vcinit *vc, int status, struct buf *errors)
+{
+	if (errors != NULL) {
+		log_errors(buf_str(errors));
+	}
+	vc->boot_over = true;
+	vc->exit_known = true;
+	vc->exit_status = status;
+}
+
+/* Magic's hooks wrote into services.d: parse it again; into vcore.conf:
+ * an error (DESIGN: Boot order, step 4). Returns 0 or -1 (stopped). */
+static int
+reread_config(struct vcinit *vc)
+{
+	struct buf errors = { 0 };
+	char path[PATH_MAX];
+	struct vc_config *cfg;
+
+	snprintf(path, sizeof(path), "%s/vcore.conf", vc->dir);
+	if (magic_fingerprint(path) != vc->conf_print) {
+		buf_addf(&errors, "%s: written by a template or a hook: "
+		    "vcore.conf is fixed before magic runs\n", path);
+		stop_boot(vc, CONFIG_EXIT_STATUS, &errors);
+		buf_free(&errors);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/services.d", vc->dir);
+	if (magic_fingerprint(path) == vc->services_print) {
+		return 0;
+	}
+	vlog_info("magic changed %s: reading it again", path);
+	cfg = load_config(vc, &errors);
+	if (cfg == NULL) {
+		stop_boot(vc, CONFIG_EXIT_STATUS, &errors);
+		buf_free(&errors);
+		return -1;
+	}
+	buf_free(&errors);
+	config_free(vc->boot_cfg);
+	vc->boot_cfg = cfg;
+	return 0;
+}
+
+/* Called each loop turn while the boot hooks run; once they are over, the
+ * services start (or the boot stops with its status). */
+static void
+boot_step(struct vcinit *vc)
+{
+	struct vc_config *cfg;
+
+	if (!hookrun_is_done(&vc->magic.boot)) {
+		return;
+	}
+	vc->booting = false;
+	vc->magic.elapsed_ms = clock_mono_ms() - vc->magic.started_ms;
+	if (vc->magic.boot.failed) {
+		stop_boot(vc, vc->magic.boot.exit_status, NULL);
+	}
+	if (vc->boot_over || reread_config(vc) == -1) {
+		return;
+	}
+	cfg = vc->boot_cfg;
+	vc->boot_cfg = NULL;
+	settle_config(cfg);
+	if (start_supervision(vc, cfg) == -1) {
+		vlog_fatal("unable to start: %s", strerror(errno));
+		stop_boot(vc, 71, NULL);
+		return;
+	}
+	vlog_info("vcinit %s started%s with %d services (magic: %lld ms)",
+	    VCORE_VERSION, vc->pid1 ? "" : " (as a subreaper)", vc->sup.nsvcs,
+	    (long long)vc->magic.elapsed_ms);
+	/* The socket before the services: a main command may run vcctl. */
+	open_doors(vc);
+	sup_start_all(&vc->sup);
+	sup_step(&vc->sup);	/* the first services start now */
+}
+
+/* The environment hooks get: vcinit's, without its NOTIFY_SOCKET. */
+static int
+make_hook_env(struct vcinit *vc)
+{
+	size_t n = 0;
+
+	for (char **e = environ; *e != NULL; e++) {
+		n++;
+	}
+	vc->hook_env = calloc(n + 1, sizeof(char *));
+	if (vc->hook_env == NULL) {
+		return -1;
+	}
+	n = 0;
+	for (char **e = environ; *e != NULL; e++) {
+		if (strncmp(*e, "NOTIFY_SOCKET=", 14) != 0) {
+			vc->hook_env[n++] = *e;
+		}
+	}
+	return 0;
+}
+
+/* Steps 1 to 3 of the boot (DESIGN: Boot order): persisted paths, the
+ * environment, the config. Returns the config, or NULL (errors). */
+static struct vc_config *
+prepare(struct vcinit *vc, struct buf *errors)
+{
+	struct vc_config *cfg;
+	char path[PATH_MAX];
+
+	vc->magic.dir = vc->dir;
+	vc->magic.started_ms = clock_mono_ms();
+	if (magic_persist(&vc->magic, errors) == -1 ||
+	    magic_environment(&vc->magic, errors) == -1 ||
+	    read_environment(vc, errors) == -1) {
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/vcore.conf", vc->dir);
+	vc->conf_print = magic_fingerprint(path);
+	if (magic_check_config_secrets(&vc->magic, path, errors) == -1) {
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/services.d", vc->dir);
+	vc->services_print = magic_fingerprint(path);
+	cfg = load_config(vc, errors);
+	if (cfg == NULL) {
+		buf_addf(errors, "the configuration in %s has errors; nothing "
+		    "was started\n", vc->dir);
+	}
+	return cfg;
+}
+
+/* Step 4's file work: templates and root's keys, in place before any
+ * hook runs. Returns 0 or -1 with errors. */
+static int
+magic_file_work(struct vcinit *vc, struct vc_config *cfg, struct buf *errors)
+{
+	cfg_t *ssh = cfg_getsec(cfg->main_cfg, "ssh");
+
+	if (magic_files(&vc->magic, cfg->render_root,
+	    cfg_getstr(ssh, "passwd_file"), cfg_getstr(ssh, "group_file"),
+	    errors) == -1) {
+		return -1;
+	}
+	vc->magic.files_ms = clock_mono_ms() - vc->magic.started_ms;
+	return 0;
+}
+
+/* The boot hooks begin on the loop; boot_step follows them. */
+static int
+begin_hooks(struct vcinit *vc, struct vc_config *cfg)
+{
+	if (make_hook_env(vc) == -1 ||
+	    magic_list_boot_hooks(&vc->magic, cfg->prepare_magic) == -1) {
+		return -1;
+	}
+	setup_hookrun(vc, &vc->magic.boot, cfg);
+	vc->magic.boot.keep_going = cfg->magic_continue;
+	vc->booting = true;
+	hookrun_start(&vc->magic.boot);
+	return 0;
+}
+
+/* Everything before the loop. Returns -1 when the loop should run, or the
  * status to exit with (DESIGN: only before this point may vcinit die). */
 static int
 boot(struct vcinit *vc, int argc, char **argv)
 {
 	struct buf errors = { 0 };
-	struct vc_config *cfg;
+	int status = -1;
 
 	if (setup_signals(vc) == -1) {
 		perror("vcinit: fatal: signals");
@@ -715,23 +1028,21 @@ boot(struct vcinit *vc, int argc, char **argv)
 	if (!vc->pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
 		vlog_warn("unable to become a subreaper: %s", strerror(errno));
 	}
-	if (find_programs(vc, argv[0]) == -1 || read_environment(vc) == -1) {
-		return CONFIG_EXIT_STATUS;
-	}
-	cfg = load_config(vc, &errors);
-	if (cfg == NULL) {
-		fputs(buf_str(&errors), stderr);
-		fprintf(stderr, "vcinit: fatal: the configuration in %s has "
-		    "errors; nothing was started\n", vc->dir);
-		buf_free(&errors);
-		return CONFIG_EXIT_STATUS;
-	}
-	buf_free(&errors);
-	if (start_supervision(vc, cfg) == -1) {
-		vlog_fatal("unable to start: %s", strerror(errno));
+	if (find_programs(vc, argv[0]) == -1) {
 		return 71;
 	}
-	return -1;
+	vc->boot_cfg = prepare(vc, &errors);
+	if (vc->boot_cfg == NULL ||
+	    magic_file_work(vc, vc->boot_cfg, &errors) == -1) {
+		log_errors(buf_str(&errors));
+		status = CONFIG_EXIT_STATUS;
+	} else if (start_output(vc, vc->boot_cfg) == -1 ||
+	    begin_hooks(vc, vc->boot_cfg) == -1) {
+		vlog_fatal("unable to start: %s", strerror(errno));
+		status = 71;
+	}
+	buf_free(&errors);
+	return status;
 }
 
 static void
@@ -739,11 +1050,18 @@ teardown(struct vcinit *vc)
 {
 	control_close(&vc->ctl);
 	vlog_set_sink(NULL, NULL);
-	output_flush_all(&vc->out, 1000);
-	sup_free(&vc->sup);
+	if (vc->loop != NULL) {
+		output_flush_all(&vc->out, 1000);
+	}
+	magic_free(&vc->magic);
+	if (vc->sup_ready) {
+		sup_free(&vc->sup);
+	}
+	config_free(vc->boot_cfg);
 	output_free(&vc->out);
 	loop_free(vc->loop);
 	fd_close(&vc->sigfd);
+	free(vc->hook_env);
 	free(vc->self_exe);
 	free(vc->sshd_exe);
 }
@@ -759,13 +1077,12 @@ vcinit_main(int argc, char **argv)
 	vc.sigfd = -1;
 	status = boot(&vc, argc, argv);
 	if (status < 0) {
-		vlog_info("vcinit %s started%s with %d services", VCORE_VERSION,
-		    vc.pid1 ? "" : " (as a subreaper)", vc.sup.nsvcs);
-		sup_start_all(&vc.sup);
-		sup_step(&vc.sup);	/* the first services start now */
-		open_doors(&vc);
 		run_loop(&vc);
-		status = vc.sup.exit_known ? vc.sup.exit_status : 0;
+		if (vc.exit_known) {
+			status = vc.exit_status;
+		} else {
+			status = vc.sup.exit_known ? vc.sup.exit_status : 0;
+		}
 		vlog_info("exiting with status %d", status);
 	}
 	teardown(&vc);

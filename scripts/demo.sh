@@ -24,7 +24,8 @@ cleanup() {
 trap cleanup EXIT
 
 say "vcinit -c $scratch/etc    # as PID 1 of a new PID namespace"
-unshare --pid --fork --mount-proc --kill-child "$vcinit" -c "$scratch/etc" </dev/null &
+VCORE_PERSIST_DIR=$scratch/vcore \
+	unshare --pid --fork --mount-proc --kill-child "$vcinit" -c "$scratch/etc" </dev/null &
 outer=$!
 for _ in $(seq 100); do inner=$(pgrep -P "$outer") && break; sleep 0.05; done
 for _ in $(seq 100); do vcctl health >/dev/null 2>&1 && break; sleep 0.05; done

@@ -4,7 +4,7 @@
  * container's variables, or only PATH, HOME, USER, LANG and TZ with
  * env_clear; then HOME, USER and LOGNAME of its user; then its own
  * `environment`; then NOTIFY_SOCKET for a notify service. vcinit's own
- * NOTIFY_SOCKET never reaches a service.
+ * NOTIFY_SOCKET never reaches a service, nor a secret the agent or vcsshd.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +76,20 @@ envb_setf(struct envb *e, const char *name, const char *value)
 	}
 }
 
+/* DESIGN (Environment): the agent and vcsshd get no secret. */
+static bool
+is_secret(const struct supervisor *sup, const char *entry)
+{
+	size_t nl = name_len(entry);
+
+	for (char *const *s = sup->secrets; s != NULL && *s != NULL; s++) {
+		if (strlen(*s) == nl && strncmp(entry, *s, nl) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool
 kept_by_env_clear(const char *entry)
 {
@@ -100,7 +114,8 @@ env_for_service(struct supervisor *sup, const struct svc_config *c,
 
 	envb_set(&e, DEFAULT_PATH);
 	for (char **p = sup->base_env; p != NULL && *p != NULL; p++) {
-		if (strncmp(*p, "NOTIFY_SOCKET=", 14) == 0) {
+		if (strncmp(*p, "NOTIFY_SOCKET=", 14) == 0 ||
+		    (c->builtin && is_secret(sup, *p))) {
 			continue;
 		}
 		if (!c->env_clear || kept_by_env_clear(*p)) {

@@ -58,6 +58,9 @@ sup_status_text(struct supervisor *sup, struct buf *out)
 		    svc->cfg->name, state, (int)svc->pid, up, svc->restarts,
 		    le != NULL ? le : "-", svc->note);
 	}
+	if (sup->status_extra != NULL) {
+		sup->status_extra(sup->status_extra_arg, out, false);
+	}
 }
 
 void
@@ -94,7 +97,11 @@ sup_status_json(struct supervisor *sup, struct buf *out)
 		}
 		buf_adds(out, "}");
 	}
-	buf_adds(out, "]}\n");
+	buf_adds(out, "]");
+	if (sup->status_extra != NULL) {
+		sup->status_extra(sup->status_extra_arg, out, true);
+	}
+	buf_adds(out, "}\n");
 }
 
 /* What the health checks may take before a service counts as silent. */

@@ -97,6 +97,10 @@ struct supervisor {
 	struct service **svcs;
 	int nsvcs;
 	char **base_env;	/* the container's environment */
+	char *const *secrets;	/* names the agent and vcsshd never see */
+	/* More for vcctl status (what magic did), or NULL. */
+	void (*status_extra)(void *arg, struct buf *out, bool json);
+	void *status_extra_arg;
 	const char *self_exe;
 	sigset_t child_mask;	/* the signal mask children get */
 	bool tty_main;		/* stdin is a terminal: give it to main */

@@ -14,6 +14,8 @@ ETC=$T/etc
 SOCK=$T/control.sock
 LOGDIR=$T/log
 mkdir -p "$ETC/services.d" "$LOGDIR"
+# The persist volume (DESIGN: Paths): the test's own, never /vcore.
+export VCORE_PERSIST_DIR=$T/vcore
 UPID=""	# the unshare process (our child)
 P1=""	# vcinit, as seen from here
 VC_RC=""	# vcinit's exit status once it has ended

@@ -11,6 +11,7 @@ vcinit_timeout() { echo "stop_timeout = \"${STOP_TIMEOUT_MS}ms\" per service (de
 vcinit_setup() {
 	local d=$1 name argv w
 	mkdir -p "$d/etc/services.d" "$d/log"
+	export VCORE_PERSIST_DIR=$d/vcore	# never the host's /vcore
 	{ echo "control_socket = \"$d/control.sock\""
 	  echo "log_dir = \"$d/log\""
 	  echo "render_root = \"$d/root\""; } >"$d/etc/vcore.conf"

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * What magic does in PID 1 itself: the file work of step 4 (templates and
+ * root's keys), the lists of hooks to run, and the report `vcctl status`
+ * shows. Hooks themselves run in hooks.c.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/userdb.h"
+#include "magic/magic.h"
+
+static bool
+skip_persisted(const char *target, void *arg)
+{
+	return magic_is_persisted(arg, target);
+}
+
+/* Root's keys go where vcsshd reads them: ~root/.ssh/authorized_keys with
+ * root's home from the passwd file vcsshd uses. */
+static int
+root_keys(struct magic *m, const char *passwd_path, const char *group_path,
+    struct buf *errors)
+{
+	const char *keys = getenv("VCORE_AUTHORIZED_KEYS");
+	struct userdb_user root;
+	char err[256], *path = NULL;
+	int rc;
+
+	if (userdb_user(passwd_path, group_path, "root", &root, err,
+	    sizeof(err)) == -1) {
+		vlog_debug("magic: %s; root's home is /root", err);
+		memset(&root, 0, sizeof(root));
+		snprintf(root.home, sizeof(root.home), "/root");
+	}
+	if (asprintf(&path, "%s%s.ssh/authorized_keys", root.home,
+	    root.home[strlen(root.home) - 1] == '/' ? "" : "/") == -1) {
+		return -1;
+	}
+	rc = magic_merge_keys(keys != NULL ? keys : "", path, root.uid,
+	    root.gid, &m->nkeys, errors);
+	if (rc == 0 && m->nkeys > 0) {
+		vlog_info("magic: %d key%s for root in %s", m->nkeys,
+		    m->nkeys == 1 ? "" : "s", path);
+	}
+	free(path);
+	return rc;
+}
+
+int
+magic_files(struct magic *m, const char *render_root, const char *passwd_path,
+    const char *group_path, struct buf *errors)
+{
+	char *tmpl_dir = NULL;
+	int rc;
+
+	if (asprintf(&tmpl_dir, "%s/templates", m->dir) == -1) {
+		return -1;
+	}
+	rc = tmpl_render_dir(tmpl_dir, render_root, skip_persisted, m,
+	    &m->templates, errors);
+	free(tmpl_dir);
+	if (rc == 0) {
+		rc = root_keys(m, passwd_path, group_path, errors);
+	}
+	return rc;
+}
+
+static int
+add_hook(struct hookrun *hr, const char *label, const char *path, bool once,
+    bool via_shell)
+{
+	struct hook_result *grown = realloc(hr->hooks, sizeof(*grown) *
+	    (size_t)(hr->nhooks + 1));
+	struct hook_result *h;
+
+	if (grown == NULL) {
+		return -1;
+	}
+	hr->hooks = grown;
+	h = &hr->hooks[hr->nhooks];
+	memset(h, 0, sizeof(*h));
+	h->name = strdup(label);
+	h->path = strdup(path);
+	h->once = once;
+	h->via_shell = via_shell;
+	if (h->name == NULL || h->path == NULL) {
+		free(h->name);
+		free(h->path);
+		return -1;
+	}
+	hr->nhooks++;
+	return 0;
+}
+
+static bool
+marker_exists(const struct magic *m, const char *name)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", m->once_dir, name);
+	return lstat(path, &st) == 0;
+}
+
+/* The executable files of DIR/sub in name order, as prefix/NAME hooks.
+ * Like run-parts, a file that is not executable is skipped (and named). */
+static int
+list_folder(struct magic *m, struct hookrun *hr, const char *sub,
+    const char *prefix, bool once)
+{
+	struct dirent **names = NULL;
+	char *dir = NULL, path[4200], label[300];
+	int n, rc = 0;
+
+	if (asprintf(&dir, "%s/%s", m->dir, sub) == -1) {
+		return -1;
+	}
+	n = scandir(dir, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		snprintf(label, sizeof(label), "%s/%s", prefix, name);
+		if (rc == 0 && name[0] != '.' && name[strlen(name) - 1] != '~' &&
+		    stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    !(once && marker_exists(m, name))) {
+			if (access(path, X_OK) == 0) {
+				rc = add_hook(hr, label, path, once, false);
+			} else {
+				vlog_warn("%s: not executable: skipped", path);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	return rc;
+}
+
+int
+magic_list_boot_hooks(struct magic *m, const char *prepare_path)
+{
+	struct stat st;
+
+	if (m->once_dir == NULL && asprintf(&m->once_dir, "%s/.once",
+	    m->persist_dir) == -1) {
+		return -1;
+	}
+	m->boot.once_dir = m->once_dir;
+	/* The old images' hook; it may not be executable: sh runs it then. */
+	if (prepare_path != NULL && prepare_path[0] != '\0' &&
+	    stat(prepare_path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    add_hook(&m->boot, "magic/prepare_magic.sh", prepare_path, false,
+	    access(prepare_path, X_OK) != 0) == -1) {
+		return -1;
+	}
+	if (list_folder(m, &m->boot, "magic.d", "magic", false) == -1) {
+		return -1;
+	}
+	return list_folder(m, &m->boot, "magic.d/once", "magic/once", true);
+}
+
+int
+magic_list_finish_hooks(struct magic *m)
+{
+	return list_folder(m, &m->finish, "finish.d", "finish", false);
+}
+
+static const char *
+hook_outcome(const struct hook_result *h, char *buf, size_t len)
+{
+	if (!h->started) {
+		return "not run";
+	}
+	if (!h->finished) {
+		return "running";
+	}
+	if (h->timed_out) {
+		return "timed out";
+	}
+	if (WIFSIGNALED(h->status)) {
+		snprintf(buf, len, "killed by signal %d", WTERMSIG(h->status));
+	} else {
+		snprintf(buf, len, "exited %d", WEXITSTATUS(h->status));
+	}
+	return buf;
+}
+
+static void
+hooks_text(const struct hookrun *hr, struct buf *out)
+{
+	char how[64];
+
+	for (int i = 0; i < hr->nhooks; i++) {
+		const struct hook_result *h = &hr->hooks[i];
+
+		buf_addf(out, "  %-28s %-20s %lld ms\n", h->name,
+		    hook_outcome(h, how, sizeof(how)), (long long)h->elapsed_ms);
+	}
+}
+
+void
+magic_status_text(const struct magic *m, struct buf *out)
+{
+	buf_addf(out, "\nmagic: %lld ms; %d template%s rendered, %d unchanged, "
+	    "%d skipped (persisted); %d key%s for root; %d path%s persisted "
+	    "on %s\n", (long long)m->elapsed_ms, m->templates.rendered,
+	    m->templates.rendered == 1 ? "" : "s", m->templates.unchanged,
+	    m->templates.skipped, m->nkeys, m->nkeys == 1 ? "" : "s",
+	    m->npersisted, m->npersisted == 1 ? "" : "s",
+	    m->persist_dir != NULL ? m->persist_dir : "-");
+	hooks_text(&m->boot, out);
+	hooks_text(&m->finish, out);
+}
+
+static void
+hooks_json(const struct hookrun *hr, struct buf *out, bool *first)
+{
+	char how[64];
+
+	for (int i = 0; i < hr->nhooks; i++) {
+		const struct hook_result *h = &hr->hooks[i];
+
+		buf_adds(out, *first ? "{\"name\":" : ",{\"name\":");
+		*first = false;
+		buf_add_json_str(out, h->name);
+		buf_adds(out, ",\"outcome\":");
+		buf_add_json_str(out, hook_outcome(h, how, sizeof(how)));
+		buf_addf(out, ",\"status\":%d,\"elapsed_ms\":%lld}",
+		    !h->finished ? -1 : h->timed_out ? MAGIC_TIMEOUT_STATUS :
+		    WIFSIGNALED(h->status) ? 128 + WTERMSIG(h->status) :
+		    WEXITSTATUS(h->status), (long long)h->elapsed_ms);
+	}
+}
+
+void
+magic_status_json(const struct magic *m, struct buf *out)
+{
+	bool first = true;
+	const char *t = m->templates.targets.data;
+
+	buf_addf(out, "{\"elapsed_ms\":%lld,\"files_ms\":%lld,\"templates\":%d,"
+	    "\"templates_unchanged\":%d,\"templates_skipped\":%d,"
+	    "\"root_keys\":%d,\"persist_dir\":", (long long)m->elapsed_ms,
+	    (long long)m->files_ms, m->templates.rendered,
+	    m->templates.unchanged, m->templates.skipped, m->nkeys);
+	buf_add_json_str(out, m->persist_dir != NULL ? m->persist_dir : "");
+	buf_adds(out, ",\"rendered\":[");
+	for (size_t at = 0; t != NULL && at < m->templates.targets.len;) {
+		size_t n = strcspn(t + at, "\n");
+		char *one = strndup(t + at, n);
+
+		buf_adds(out, at > 0 ? "," : "");
+		buf_add_json_str(out, one != NULL ? one : "");
+		free(one);
+		at += n + 1;
+	}
+	buf_adds(out, "],\"hooks\":[");
+	hooks_json(&m->boot, out, &first);
+	hooks_json(&m->finish, out, &first);
+	buf_adds(out, "]}");
+}
+
+static uint64_t
+mix(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h = (h ^ p[i]) * 1099511628211ULL;	/* FNV-1a */
+	}
+	return h;
+}
+
+static uint64_t
+mix_stat(uint64_t h, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		return mix(h, "-", 1);
+	}
+	h = mix(h, &st.st_ino, sizeof(st.st_ino));
+	h = mix(h, &st.st_size, sizeof(st.st_size));
+	h = mix(h, &st.st_mtim, sizeof(st.st_mtim));
+	return mix(h, &st.st_ctim, sizeof(st.st_ctim));
+}
+
+uint64_t
+magic_fingerprint(const char *path)
+{
+	uint64_t h = mix_stat(14695981039346656037ULL, path);
+	struct dirent *de;
+	DIR *d = opendir(path);
+	char child[4200];
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+		h = mix(h, de->d_name, strlen(de->d_name));
+		h = mix_stat(h, child);
+	}
+	if (d != NULL) {
+		closedir(d);
+	}
+	return h;
+}
+
+void
+magic_free(struct magic *m)
+{
+	hookrun_free(&m->boot);
+	hookrun_free(&m->finish);
+	tmpl_report_free(&m->templates);
+	for (int i = 0; i < m->npersisted; i++) {
+		free(m->persisted[i]);
+	}
+	free(m->persisted);
+	for (int i = 0; i < m->nsecrets; i++) {
+		free(m->secrets[i]);
+	}
+	free(m->secrets);
+	free(m->persist_dir);
+	free(m->once_dir);
+	memset(m, 0, sizeof(*m));
+}
