@@ -165,10 +165,11 @@ bench: all
 	@scripts/deps.sh check bench
 	$(MAKE) static
 	@bench/run.sh
+	@bench/magic/run.sh
 	$(MAKE) bench-agent bench-ssh
 
 clean:
 	rm -rf $(BUILD)
 
 # Targets of the agent and of vcsshd (check-zabbix, fuzz, bench parts).
--include monitor/module.mk ssh/module.mk
+-include monitor/module.mk ssh/module.mk images/module.mk

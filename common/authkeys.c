@@ -441,6 +441,9 @@ set_value(struct cursor *c, const char *name, char *v)
 	return 0;
 }
 
+/* Longer than any option name ("no-agent-forwarding" is 19). */
+#define OPTION_NAME_MAX 24
+
 static const struct opt_def *
 find_option(const char *name)
 {
@@ -469,6 +472,13 @@ parse_option(struct cursor *c)
 	def = len <= NAME_MAX_SHOWN ? find_option(name) : NULL;
 	if (len == 0) {
 		return fail(c, "empty option");
+	}
+	/* A long word is no option name: most likely a key pasted without
+	 * its type. Never quote it: it would be key material in a log. */
+	if (def == NULL && (len > OPTION_NAME_MAX || strncmp(c->p, "AAAA",
+	    4) == 0)) {
+		return fail(c, "no key type: a key line starts with ssh-ed25519 "
+		    "or ssh-rsa");
 	}
 	if (def == NULL) {
 		return fail(c, "unknown option \"%s\"", name);

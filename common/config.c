@@ -151,6 +151,9 @@ add_error(const char *file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (parse_ctx.errors == NULL) {
+		return;	/* after config_load: libconfuse's look-ups */
+	}
 	if (line > 0) {
 		buf_addf(parse_ctx.errors, "%s:%d: %s\n", file, line, msg);
 	} else {
@@ -1485,6 +1488,8 @@ config_load(const struct config_params *params, struct buf *errors)
 	if (rc == 0 && (check_dependencies(c) == -1 || check_main(c) == -1)) {
 		rc = -1;
 	}
+	/* The caller's buffer is not ours past this point. */
+	parse_ctx.errors = NULL;
 	if (rc == -1 || parse_ctx.nerrors > 0 || errors->failed) {
 		config_free(c);
 		return NULL;

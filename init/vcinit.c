@@ -243,15 +243,28 @@ has_key_lines(const char *path)
 	return found;
 }
 
+/* The passwd and group files of the ssh {} section, which vcsshd reads. */
+static void
+ssh_user_files(struct vc_config *cfg, const char **passwd, const char **group)
+{
+	cfg_t *sec = cfg_size(cfg->main_cfg, "ssh") > 0 ?
+	    cfg_getsec(cfg->main_cfg, "ssh") : NULL;
+
+	*passwd = sec != NULL ? cfg_getstr(sec, "passwd_file") : NULL;
+	*group = sec != NULL ? cfg_getstr(sec, "group_file") : NULL;
+	*passwd = *passwd != NULL ? *passwd : "/etc/passwd";
+	*group = *group != NULL ? *group : "/etc/group";
+}
+
 /*
  * DESIGN (Who logs in over SSH): when only root may log in and root has no
  * key anywhere, sshd stays off, says why, and does not count for health.
+ * Magic has put VCORE_AUTHORIZED_KEYS in root's file by now.
  */
 static void
 apply_ssh_policy(struct vc_config *cfg)
 {
 	struct svc_config *sshd = config_find(cfg, "sshd");
-	const char *keys = getenv("VCORE_AUTHORIZED_KEYS");
 	char path[PATH_MAX], err[256];
 	struct userdb_user root;
 	const char *tmpl, *pw, *gr;
@@ -262,17 +275,15 @@ apply_ssh_policy(struct vc_config *cfg)
 	}
 	sec = cfg_getsec(cfg->main_cfg, "ssh");
 	if (cfg_size(sec, "allow_users") > 0 || cfg_size(sec, "allow_groups") > 0 ||
-	    cfg_getstr(sec, "authorized_keys_command") != NULL ||
-	    (keys != NULL && *keys != '\0') ||
-	    getenv("VCORE_AUTHORIZED_KEYS_FILE") != NULL ||
-	    getenv("FILE__VCORE_AUTHORIZED_KEYS") != NULL) {
+	    cfg_getstr(sec, "authorized_keys_command") != NULL) {
 		return;
 	}
-	pw = cfg_getstr(sec, "passwd_file");
-	gr = cfg_getstr(sec, "group_file");
+	ssh_user_files(cfg, &pw, &gr);
 	tmpl = cfg_getstr(sec, "authorized_keys_file");
-	if (userdb_user(pw, gr, "root", &root, err, sizeof(err)) == 0 &&
-	    tmpl != NULL && strncmp(tmpl, "%h/", 3) == 0) {
+	if (userdb_user(pw, gr, "root", &root, err, sizeof(err)) == -1) {
+		snprintf(root.home, sizeof(root.home), "/root");
+	}
+	if (tmpl != NULL && strncmp(tmpl, "%h/", 3) == 0) {
 		snprintf(path, sizeof(path), "%s/%s", root.home, tmpl + 3);
 		if (has_key_lines(path)) {
 			return;
@@ -982,10 +993,10 @@ prepare(struct vcinit *vc, struct buf *errors)
 static int
 magic_file_work(struct vcinit *vc, struct vc_config *cfg, struct buf *errors)
 {
-	cfg_t *ssh = cfg_getsec(cfg->main_cfg, "ssh");
+	const char *passwd, *group;
 
-	if (magic_files(&vc->magic, cfg->render_root,
-	    cfg_getstr(ssh, "passwd_file"), cfg_getstr(ssh, "group_file"),
+	ssh_user_files(cfg, &passwd, &group);
+	if (magic_files(&vc->magic, cfg->render_root, passwd, group,
 	    errors) == -1) {
 		return -1;
 	}

@@ -37,7 +37,7 @@ root_keys(struct magic *m, const char *passwd_path, const char *group_path,
 	int rc;
 
 	if (userdb_user(passwd_path, group_path, "root", &root, err,
-	    sizeof(err)) == -1) {
+	    sizeof(err)) == -1 || root.home[0] != '/') {
 		vlog_debug("magic: %s; root's home is /root", err);
 		memset(&root, 0, sizeof(root));
 		snprintf(root.home, sizeof(root.home), "/root");

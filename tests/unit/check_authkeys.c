@@ -228,12 +228,21 @@ START_TEST(long_lines)
 	    sizeof(err)), 1);
 	ck_assert_uint_eq(strlen(e.comment), AUTHKEYS_LINE_MAX - strlen(ED) -
 	    1);
-	/* Peer text in messages is bounded and made printable. */
-	memset(line, 'x', 100);
+	/* Peer text in messages is made printable. */
+	memset(line, 'x', 20);
 	line[3] = '\x01';
+	strcpy(line + 20, " " ED);
+	ck_assert_int_eq(parse(line), -1);
+	ck_assert_str_eq(err, "unknown option \"xxx?xxxxxxxxxxxxxxxx\"");
+	/* A long word, or a key without its type, is never quoted: it is
+	 * likely key material. */
+	memset(line, 'x', 100);
 	strcpy(line + 100, " " ED);
 	ck_assert_int_eq(parse(line), -1);
-	ck_assert_str_eq(err, "unknown option \"xxx?" "xxxxxxxxxxxxxxxxxxxxxxxxxxxx...\"");
+	ck_assert_str_eq(err, "no key type: a key line starts with "
+	    "ssh-ed25519 or ssh-rsa");
+	ck_assert_int_eq(parse(KEY_ED " laptop"), -1);
+	ck_assert_ptr_null(strstr(err, "AAAA"));
 	free(line);
 }
 END_TEST
