@@ -48,9 +48,11 @@ ifeq ($(MODE),static)
 VCSSHD_LIBS := -lssh -lmbedcrypto -lconfuse -lz -lpthread
 endif
 
-# Code PID 1 never runs. The static build places it apart (init/vcinit.ld),
-# which needs real objects: these are compiled without -flto.
-COLD_SRCS := $(wildcard monitor/*.c) supervise/ctl.c supervise/probe.c
+# Code PID 1 never runs, or runs only at boot (magic). The static build
+# places it apart (init/vcinit.ld), which needs real objects: these are
+# compiled without -flto.
+COLD_SRCS := $(wildcard monitor/*.c) $(filter-out magic/report.c,\
+	$(wildcard magic/*.c)) supervise/ctl.c supervise/probe.c common/authkeys.c
 
 COMMON_SRCS := $(wildcard common/*.c)
 VCINIT_SRCS := $(wildcard init/*.c supervise/*.c magic/*.c monitor/*.c)

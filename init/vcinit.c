@@ -6,6 +6,7 @@
  * services, then runs the one event loop until a shutdown has stopped them
  * all and nothing is left, and exits with the status DESIGN.md promises.
  */
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -43,6 +44,13 @@
 #define SWEEP_GRACE_MS 1000
 
 extern char **environ;
+
+/* The cold regions of the static build (init/vcinit.ld); the weak
+ * references are NULL in the other builds. */
+extern const char vcore_cold_text_start[] __attribute__((weak));
+extern const char vcore_cold_text_end[] __attribute__((weak));
+extern const char vcore_cold_rodata_start[] __attribute__((weak));
+extern const char vcore_cold_rodata_end[] __attribute__((weak));
 
 /* What PID 1 does once the services are down: finish.d, then what is
  * left gets SIGTERM, then SIGKILL. */
@@ -491,8 +499,12 @@ reap_children(struct vcinit *vc)
 
 	vc->child_exited = false;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (hookrun_child_exited(&vc->magic.boot, pid, status) ||
-		    hookrun_child_exited(&vc->magic.finish, pid, status)) {
+		/* (The pid test first: hooks.c is boot code, kept out of
+		 * PID 1's memory once the services run.) */
+		if ((vc->magic.boot.pid > 0 &&
+		    hookrun_child_exited(&vc->magic.boot, pid, status)) ||
+		    (vc->magic.finish.pid > 0 &&
+		    hookrun_child_exited(&vc->magic.finish, pid, status))) {
 			continue;
 		}
 		if (!vc->sup_ready || !sup_child_exited(&vc->sup, pid, status)) {
@@ -766,8 +778,12 @@ on_output_drained(void *arg)
 {
 	struct vcinit *vc = arg;
 
-	hookrun_resume(&vc->magic.boot);
-	hookrun_resume(&vc->magic.finish);
+	if (vc->booting) {
+		hookrun_resume(&vc->magic.boot);
+	}
+	if (vc->ending == FINISHING) {
+		hookrun_resume(&vc->magic.finish);
+	}
 	if (vc->sup_ready) {
 		sup_resume_pipes(&vc->sup);
 	}
@@ -867,28 +883,37 @@ stop_boot(struct vcinit *vc, int status, struct buf *errors)
 	vc->exit_status = status;
 }
 
+/* The fingerprint of DIR/name. (Paths are not kept in the callers'
+ * frames: PID 1 keeps every stack page it touched, and the config loader
+ * runs below them.) */
+static uint64_t
+config_print(const struct vcinit *vc, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", vc->dir, name);
+	return magic_fingerprint(path);
+}
+
 /* Magic's hooks wrote into services.d: parse it again; into vcore.conf:
  * an error (DESIGN: Boot order, step 4). Returns 0 or -1 (stopped). */
 static int
 reread_config(struct vcinit *vc)
 {
 	struct buf errors = { 0 };
-	char path[PATH_MAX];
 	struct vc_config *cfg;
 
-	snprintf(path, sizeof(path), "%s/vcore.conf", vc->dir);
-	if (magic_fingerprint(path) != vc->conf_print) {
-		buf_addf(&errors, "%s: written by a template or a hook: "
-		    "vcore.conf is fixed before magic runs\n", path);
+	if (config_print(vc, "vcore.conf") != vc->conf_print) {
+		buf_addf(&errors, "%s/vcore.conf: written by a template or a "
+		    "hook: vcore.conf is fixed before magic runs\n", vc->dir);
 		stop_boot(vc, CONFIG_EXIT_STATUS, &errors);
 		buf_free(&errors);
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/services.d", vc->dir);
-	if (magic_fingerprint(path) == vc->services_print) {
+	if (config_print(vc, "services.d") == vc->services_print) {
 		return 0;
 	}
-	vlog_info("magic changed %s: reading it again", path);
+	vlog_info("magic changed %s/services.d: reading it again", vc->dir);
 	cfg = load_config(vc, &errors);
 	if (cfg == NULL) {
 		stop_boot(vc, CONFIG_EXIT_STATUS, &errors);
@@ -899,6 +924,59 @@ reread_config(struct vcinit *vc)
 	config_free(vc->boot_cfg);
 	vc->boot_cfg = cfg;
 	return 0;
+}
+
+static void
+drop_pages(const char *start, const char *end)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = (uintptr_t)start & ~(page - 1);
+	uintptr_t to = ((uintptr_t)end + page - 1) & ~(page - 1);
+
+	if (start != NULL && end != NULL && to > from &&
+	    madvise((void *)from, to - from, MADV_DONTNEED) == -1) {
+		vlog_debug("madvise: %s", strerror(errno));
+	}
+}
+
+/*
+ * The boot went deeper into the stack than the loop ever will (config
+ * parsing, magic), and those pages would stay PID 1's for good. Below the
+ * current frame nothing lives (single thread, no signal handler; a vfork
+ * child is not running now), so they are dropped, but for a margin.
+ */
+static void
+drop_unused_stack(void)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	char *maps = fd_read_file("/proc/self/maps", 256 * 1024, NULL);
+	char *line = maps != NULL ? strstr(maps, "[stack]") : NULL;
+	uintptr_t low, below = ((uintptr_t)&page & ~(page - 1)) - page;
+
+	while (line != NULL && line > maps && line[-1] != '\n') {
+		line--;
+	}
+	if (line != NULL) {
+		low = (uintptr_t)strtoull(line, NULL, 16);
+		if (below > low) {
+			(void)madvise((void *)low, below - low, MADV_DONTNEED);
+		}
+	}
+	free(maps);
+}
+
+/*
+ * Magic's code ran once; the agent's, vcctl's and the probes' never run in
+ * PID 1. Their pages are clean file pages: dropping them from PID 1's
+ * memory costs nothing, and whatever runs again (finish.d at shutdown)
+ * reads them back.
+ */
+static void
+release_boot_code(void)
+{
+	drop_pages(vcore_cold_text_start, vcore_cold_text_end);
+	drop_pages(vcore_cold_rodata_start, vcore_cold_rodata_end);
+	drop_unused_stack();
 }
 
 /* Called each loop turn while the boot hooks run; once they are over, the
@@ -934,6 +1012,7 @@ boot_step(struct vcinit *vc)
 	open_doors(vc);
 	sup_start_all(&vc->sup);
 	sup_step(&vc->sup);	/* the first services start now */
+	release_boot_code();
 }
 
 /* The environment hooks get: vcinit's, without its NOTIFY_SOCKET. */
@@ -958,28 +1037,32 @@ make_hook_env(struct vcinit *vc)
 	return 0;
 }
 
+static int
+check_config_secrets(const struct vcinit *vc, struct buf *errors)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/vcore.conf", vc->dir);
+	return magic_check_config_secrets(&vc->magic, path, errors);
+}
+
 /* Steps 1 to 3 of the boot (DESIGN: Boot order): persisted paths, the
  * environment, the config. Returns the config, or NULL (errors). */
 static struct vc_config *
 prepare(struct vcinit *vc, struct buf *errors)
 {
 	struct vc_config *cfg;
-	char path[PATH_MAX];
 
 	vc->magic.dir = vc->dir;
 	vc->magic.started_ms = clock_mono_ms();
 	if (magic_persist(&vc->magic, errors) == -1 ||
 	    magic_environment(&vc->magic, errors) == -1 ||
-	    read_environment(vc, errors) == -1) {
+	    read_environment(vc, errors) == -1 ||
+	    check_config_secrets(vc, errors) == -1) {
 		return NULL;
 	}
-	snprintf(path, sizeof(path), "%s/vcore.conf", vc->dir);
-	vc->conf_print = magic_fingerprint(path);
-	if (magic_check_config_secrets(&vc->magic, path, errors) == -1) {
-		return NULL;
-	}
-	snprintf(path, sizeof(path), "%s/services.d", vc->dir);
-	vc->services_print = magic_fingerprint(path);
+	vc->conf_print = config_print(vc, "vcore.conf");
+	vc->services_print = config_print(vc, "services.d");
 	cfg = load_config(vc, errors);
 	if (cfg == NULL) {
 		buf_addf(errors, "the configuration in %s has errors; nothing "

@@ -125,7 +125,7 @@ copy_file(const char *from, const char *to, const struct stat *st)
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	int out = in >= 0 ? open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    st->st_mode & 07777) : -1;
-	char chunk[16384];
+	char chunk[4096];	/* small: PID 1 keeps its stack pages */
 	ssize_t n = 0;
 	int rc = -1;
 
@@ -241,14 +241,13 @@ move_to_volume(const char *path, const char *on_volume)
 static bool
 links_to(const char *path, const char *target)
 {
-	char buf[PATH_MAX];
-	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+	size_t len = strlen(target);
+	char *buf = malloc(len + 2);
+	ssize_t n = buf != NULL ? readlink(path, buf, len + 1) : -1;
+	bool same = n >= 0 && (size_t)n == len && memcmp(buf, target, len) == 0;
 
-	if (n < 0) {
-		return false;
-	}
-	buf[n] = '\0';
-	return strcmp(buf, target) == 0;
+	free(buf);
+	return same;
 }
 
 static int
@@ -269,14 +268,12 @@ make_parent(const char *path)
 /* Puts the volume's copy of path in place; what it is doing goes to
  * *doing for the error message. */
 static int
-link_path(const struct magic *m, const char *path, bool is_dir,
+link_path(const char *path, const char *on_volume, bool is_dir,
     const char **doing)
 {
-	char on_volume[PATH_MAX];
 	struct stat st;
 	bool on_vol, in_image;
 
-	snprintf(on_volume, sizeof(on_volume), "%s%s", m->persist_dir, path);
 	on_vol = lstat(on_volume, &st) == 0;
 	in_image = lstat(path, &st) == 0;
 	if (in_image && links_to(path, on_volume)) {
@@ -319,21 +316,31 @@ persist_one(struct magic *m, const char *where, int lineno, char *path,
 	size_t len = strlen(path);
 	bool is_dir = len > 1 && path[len - 1] == '/';
 	const char *doing = "";
-	char err[PATH_MAX + 64];
+	char *on_volume = NULL, err[256], where_at[300];
+	int rc;
+
+	snprintf(where_at, sizeof(where_at), lineno > 0 ? "%s:%d" : "%s",
+	    where, lineno);
 
 	while (len > 1 && path[len - 1] == '/') {
 		path[--len] = '\0';
 	}
 	if (check_persist_path(m, path, err, sizeof(err)) == -1) {
-		buf_addf(errors, "%s:%d: %s\n", where, lineno, err);
+		buf_addf(errors, "%s: %s\n", where_at, err);
 		return -1;
 	}
 	if (magic_is_persisted(m, path)) {
 		return 0;
 	}
-	if (link_path(m, path, is_dir, &doing) == -1) {
-		buf_addf(errors, "%s:%d: %s: unable to %s: %s\n", where, lineno,
-		    path, doing, strerror(errno));
+	/* (Paths on the heap: PID 1 keeps every stack page it touched.) */
+	if (asprintf(&on_volume, "%s%s", m->persist_dir, path) == -1) {
+		return -1;
+	}
+	rc = link_path(path, on_volume, is_dir, &doing);
+	free(on_volume);
+	if (rc == -1) {
+		buf_addf(errors, "%s: %s: unable to %s: %s\n", where_at, path,
+		    doing, strerror(errno));
 		return -1;
 	}
 	return remember(m, path);
@@ -403,7 +410,8 @@ magic_persist(struct magic *m, struct buf *errors)
 		goto out;
 	}
 	/* The host key lives on the volume (DESIGN: SSH keys). */
-	rc = ssh[0] != '/' ? 0 : persist_one(m, "built-in", 0, ssh, errors);
+	rc = ssh[0] != '/' ? 0 : persist_one(m, "the host key's folder", 0,
+	    ssh, errors);
 	if (rc == 0) {
 		rc = persist_listed(m, list, errors);
 	}

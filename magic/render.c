@@ -349,20 +349,30 @@ tmpl_render_dir(const char *tmpl_dir, const char *root,
     bool (*skip)(const char *target, void *arg), void *skip_arg,
     struct tmpl_report *rep, struct buf *errors)
 {
-	struct walk w = { skip, skip_arg, rep, errors, "", "" };
-	int src_len, dst_len;
+	/* On the heap: PID 1's stack keeps every page it ever touched. */
+	struct walk *w = NULL;
+	int src_len, dst_len, rc;
 	struct stat st;
 
 	if (stat(tmpl_dir, &st) == -1 && errno == ENOENT) {
 		return 0;
 	}
-	src_len = copy_trimmed(w.src, sizeof(w.src), tmpl_dir, false);
-	dst_len = copy_trimmed(w.dst, sizeof(w.dst), root, true);
-	if (src_len == -1 || dst_len == -1) {
-		buf_addf(errors, "%s: %s\n", tmpl_dir, strerror(ENAMETOOLONG));
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		buf_addf(errors, "%s: out of memory\n", tmpl_dir);
 		return -1;
 	}
-	return walk_dir(&w, (size_t)src_len, (size_t)dst_len);
+	*w = (struct walk){ skip, skip_arg, rep, errors, "", "" };
+	src_len = copy_trimmed(w->src, sizeof(w->src), tmpl_dir, false);
+	dst_len = copy_trimmed(w->dst, sizeof(w->dst), root, true);
+	if (src_len == -1 || dst_len == -1) {
+		buf_addf(errors, "%s: %s\n", tmpl_dir, strerror(ENAMETOOLONG));
+		rc = -1;
+	} else {
+		rc = walk_dir(w, (size_t)src_len, (size_t)dst_len);
+	}
+	free(w);
+	return rc;
 }
 
 void

@@ -10,9 +10,11 @@ scratch=$(mktemp -d /tmp/vcore-demo.XXXXXX)
 mkdir -p "$scratch/etc"
 cp -r "$top/examples/." "$scratch/etc/"
 # The example uses the real paths; the demo keeps everything in scratch.
+mkdir -p "$scratch/root/etc"
 cat >>"$scratch/etc/vcore.conf" <<CONF
 control_socket = "$scratch/run/control.sock"
 log_dir = "$scratch/log"
+render_root = "$scratch/root"
 CONF
 vcctl() { "$vcinit" ctl --socket "$scratch/run/control.sock" "$@"; }
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
@@ -32,6 +34,8 @@ for _ in $(seq 100); do vcctl health >/dev/null 2>&1 && break; sleep 0.05; done
 sleep 2.5
 say "vcctl status"; vcctl status
 say "vcctl health"; vcctl health && echo healthy
+say "cat /etc/demo.conf    # rendered by magic from templates/etc/demo.conf.tmpl"
+cat "$scratch/root/etc/demo.conf"
 say "vcctl logs worker -n 3"; "$vcinit" ctl -c "$scratch/etc" logs worker -n 3
 say "vcctl restart web"; vcctl restart web && echo restarted
 say "vcctl stop worker"; vcctl stop worker && echo stopped
