@@ -990,7 +990,7 @@ boot_step(struct vcinit *vc)
 		return;
 	}
 	vc->booting = false;
-	vc->magic.elapsed_ms = clock_mono_ms() - vc->magic.started_ms;
+	vc->magic.elapsed_ns = clock_mono_ns() - vc->magic.started_ns;
 	if (vc->magic.boot.failed) {
 		stop_boot(vc, vc->magic.boot.exit_status, NULL);
 	}
@@ -1005,9 +1005,9 @@ boot_step(struct vcinit *vc)
 		stop_boot(vc, 71, NULL);
 		return;
 	}
-	vlog_info("vcinit %s started%s with %d services (magic: %lld ms)",
+	vlog_info("vcinit %s started%s with %d services (magic: %.1f ms)",
 	    VCORE_VERSION, vc->pid1 ? "" : " (as a subreaper)", vc->sup.nsvcs,
-	    (long long)vc->magic.elapsed_ms);
+	    (double)vc->magic.elapsed_ns / 1e6);
 	/* The socket before the services: a main command may run vcctl. */
 	open_doors(vc);
 	sup_start_all(&vc->sup);
@@ -1054,7 +1054,7 @@ prepare(struct vcinit *vc, struct buf *errors)
 	struct vc_config *cfg;
 
 	vc->magic.dir = vc->dir;
-	vc->magic.started_ms = clock_mono_ms();
+	vc->magic.started_ns = clock_mono_ns();
 	if (magic_persist(&vc->magic, errors) == -1 ||
 	    magic_environment(&vc->magic, errors) == -1 ||
 	    read_environment(vc, errors) == -1 ||
@@ -1083,7 +1083,7 @@ magic_file_work(struct vcinit *vc, struct vc_config *cfg, struct buf *errors)
 	    errors) == -1) {
 		return -1;
 	}
-	vc->magic.files_ms = clock_mono_ms() - vc->magic.started_ms;
+	vc->magic.files_ns = clock_mono_ns() - vc->magic.started_ns;
 	return 0;
 }
 

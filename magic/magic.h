@@ -87,9 +87,9 @@ struct magic {
 	struct tmpl_report templates;
 	struct hookrun boot;	/* prepare_magic.sh, magic.d, magic.d/once */
 	struct hookrun finish;	/* finish.d */
-	int64_t started_ms;
-	int64_t files_ms;	/* persist, environment, templates, keys */
-	int64_t elapsed_ms;	/* all of it, hooks included */
+	int64_t started_ns;
+	int64_t files_ns;	/* persist, environment, templates, keys */
+	int64_t elapsed_ns;	/* all of it, hooks included */
 	char *once_dir;
 };
 

@@ -49,9 +49,9 @@ hooks_text(const struct hookrun *hr, struct buf *out)
 void
 magic_status_text(const struct magic *m, struct buf *out)
 {
-	buf_addf(out, "\nmagic: %lld ms; %d template%s rendered, %d unchanged, "
+	buf_addf(out, "\nmagic: %.1f ms; %d template%s rendered, %d unchanged, "
 	    "%d skipped (persisted); %d key%s for root; %d path%s persisted "
-	    "on %s\n", (long long)m->elapsed_ms, m->templates.rendered,
+	    "on %s\n", (double)m->elapsed_ns / 1e6, m->templates.rendered,
 	    m->templates.rendered == 1 ? "" : "s", m->templates.unchanged,
 	    m->templates.skipped, m->nkeys, m->nkeys == 1 ? "" : "s",
 	    m->npersisted, m->npersisted == 1 ? "" : "s",
@@ -86,10 +86,10 @@ magic_status_json(const struct magic *m, struct buf *out)
 	bool first = true;
 	const char *t = m->templates.targets.data;
 
-	buf_addf(out, "{\"elapsed_ms\":%lld,\"files_ms\":%lld,\"templates\":%d,"
+	buf_addf(out, "{\"elapsed_ms\":%.3f,\"files_ms\":%.3f,\"templates\":%d,"
 	    "\"templates_unchanged\":%d,\"templates_skipped\":%d,"
-	    "\"root_keys\":%d,\"persist_dir\":", (long long)m->elapsed_ms,
-	    (long long)m->files_ms, m->templates.rendered,
+	    "\"root_keys\":%d,\"persist_dir\":", (double)m->elapsed_ns / 1e6,
+	    (double)m->files_ns / 1e6, m->templates.rendered,
 	    m->templates.unchanged, m->templates.skipped, m->nkeys);
 	buf_add_json_str(out, m->persist_dir != NULL ? m->persist_dir : "");
 	buf_adds(out, ",\"rendered\":[");

@@ -143,20 +143,10 @@ boot_shell() {
 	unshare --pid --fork --mount-proc --kill-child /bin/sh "$1/entry.sh"
 }
 
-# vcinit_boot DIR MODE: one timed boot (MODE as for measure). The main
-# command may run before vcinit has opened its control socket (vcctl then
-# exits 69, "unable to reach vcinit"): such a boot is run again, at most 10
-# times, and counted.
-RETRIES=0
+# vcinit_boot DIR MODE: one timed boot (MODE as for measure).
 vcinit_boot() {
-	local try
-	for ((try = 0; try < 10; try++)); do
-		[ "$2" = again ] || clean "$1" root
-		timed boot_vcinit "$1" && return 0
-		grep -q 'unable to reach vcinit' "$W/err" || return 1
-		RETRIES=$((RETRIES + 1))
-	done
-	return 1
+	[ "$2" = again ] || clean "$1" root
+	timed boot_vcinit "$1"
 }
 
 failed() {
@@ -263,7 +253,6 @@ echo "added by $TEMPLATES templates (wall B - A, medians):" \
 	"entry.sh $(awk -v a="${A_S%% *}" -v b="${B_S%% *}" 'BEGIN { printf "%.2f ms", b - a }')"
 if [ -z "$ONLY" ]; then
 	echo "vcinit reported magic.templates = $B_COUNT in B"
-	[ "$RETRIES" -eq 0 ] || echo "note: $RETRIES vcinit boots were run again: vcctl found no control socket yet"
 	echo "targets:"
 	verdict "A nothing to do adds < 5 ms" "${A_E%% *}" 5 || rc=1
 	verdict "B $TEMPLATES templates < 100 ms" "${B_E%% *}" 100 || rc=1
