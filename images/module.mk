@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: ISC
+# The base images' targets (included by the top Makefile):
+#   make images         build images/alpine-base and images/ubuntu-base with
+#                       podman, tagged $(REGISTRY)/vcore/NAME:$(VERSION) and
+#                       :latest
+#   make publish        the same, then push both tags of both to $(REGISTRY)
+#   make check-images   build on local bases, run them as an administrator
+#                       would, publish to a local registry, pull cold
+#   make bench-images   size, first login, PSS, stop time, wake-ups against
+#                       the old recipe and podman's floor
+# They install podman and what it needs here (scripts/images-setup.sh).
+# The defaults are the real bases; on a machine that reaches no registry:
+#   make images REGISTRY=127.0.0.1:5000 IMAGE_BUILDER=localhost/debian:bookworm \
+#     ALPINE_BASE=localhost/alpine-standin:latest UBUNTU_BASE=localhost/debian:bookworm
+# (what check-images does; scripts/images-setup.sh makes those local bases).
+
+REGISTRY ?= docker.io
+IMAGE_BUILDER ?= docker.io/library/debian:bookworm
+ALPINE_BASE ?= docker.io/library/alpine:3.22
+UBUNTU_BASE ?= docker.io/library/ubuntu:24.04
+
+# The local stand-ins of check-images and bench-images.
+IMAGES_LOCAL := REGISTRY=127.0.0.1:5000 \
+	IMAGE_BUILDER=localhost/debian:bookworm \
+	ALPINE_BASE=localhost/alpine-standin:latest \
+	UBUNTU_BASE=localhost/debian:bookworm
+
+# Labels, and the last commit's time for every file and layer, so that the
+# same tree gives the same layers; git is only read, and is optional.
+IMAGE_REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+IMAGE_SOURCE ?= $(shell git config --get remote.origin.url 2>/dev/null || echo unknown)
+IMAGE_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+
+# image-build FLAVOUR BASE
+define image-build
+	podman build --format docker --timestamp $(IMAGE_EPOCH) \
+		-f images/$(1)-base/Dockerfile \
+		--build-arg BUILDER=$(IMAGE_BUILDER) --build-arg BASE=$(2) \
+		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(IMAGE_REVISION) \
+		--build-arg SOURCE=$(IMAGE_SOURCE) \
+		-t $(REGISTRY)/vcore/$(1)-base:$(VERSION) \
+		-t $(REGISTRY)/vcore/$(1)-base:latest .
+endef
+
+.PHONY: images images-setup publish check-images bench-images
+
+# Podman always; the local bases only when asked for by name.
+images-setup:
+	@scripts/images-setup.sh podman $(if $(filter localhost/%,\
+		$(IMAGE_BUILDER) $(ALPINE_BASE) $(UBUNTU_BASE)),bases)
+
+images: images-setup
+	$(call image-build,alpine,$(ALPINE_BASE))
+	$(call image-build,ubuntu,$(UBUNTU_BASE))
+	@podman image inspect --format '{{index .RepoTags 0}} {{.Size}} bytes' \
+		$(REGISTRY)/vcore/alpine-base:$(VERSION) \
+		$(REGISTRY)/vcore/ubuntu-base:$(VERSION)
+
+publish: images
+	@for name in alpine-base ubuntu-base; do \
+		for tag in $(VERSION) latest; do \
+			echo "push $(REGISTRY)/vcore/$$name:$$tag"; \
+			podman push -q $(REGISTRY)/vcore/$$name:$$tag || exit 1; \
+		done; done
+
+# The OpenSSH client, zabbix_get (as monitor/module.mk's agent-deps) and a
+# local registry; the tests build the images themselves through make.
+check-images:
+	@scripts/images-setup.sh
+	@command -v zabbix_get >/dev/null || scripts/deps.sh zabbix
+	$(MAKE) images $(IMAGES_LOCAL)
+	@VERSION=$(VERSION) timeout -k 10 1200 tests/images/run.sh
+
+# The old recipe is built from Debian packages on the local Debian base;
+# the floor is a static PID 1 (musl-gcc).
+bench-images:
+	@scripts/images-setup.sh podman bases
+	@scripts/deps.sh static
+	@command -v zabbix_get >/dev/null || scripts/deps.sh zabbix
+	$(MAKE) images $(IMAGES_LOCAL)
+	@VERSION=$(VERSION) timeout -k 10 1200 bench/images/run.sh
