@@ -144,3 +144,18 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+
+# refused MESSAGE [NAME=value...]: vcinit, run with those variables, must
+# exit 78 and print MESSAGE before any hook (one that touches $T/hooked) or
+# service (one that touches $T/started) ran.
+refused() {
+	local msg=$1; shift
+	rm -f "$T/started" "$T/hooked"
+	env "$@" timeout 5 "$VCINIT" -c "$ETC" >"$T/out" 2>&1 </dev/null
+	local rc=$?
+	[ "$rc" -eq 78 ] || fail "exit $rc for: $msg"
+	grep -qF -- "$msg" "$T/out" || fail "expected '$msg', got: $(cat "$T/out")"
+	[ -e "$T/hooked" ] && fail "a hook ran despite: $msg"
+	[ -e "$T/started" ] && fail "a service ran despite: $msg"
+	true
+}
