@@ -842,8 +842,8 @@ start_supervision(struct vcinit *vc, struct vc_config *cfg)
 	return 0;
 }
 
-/* What vcctl and SSH logins need, done before the services start: the
- * control socket, and the environment for root's sessions. */
+/* The control socket, before the services start: a main command may run
+ * vcctl at once. */
 static void
 open_doors(struct vcinit *vc)
 {
@@ -857,7 +857,6 @@ open_doors(struct vcinit *vc)
 		vlog_warn("unable to open the control socket %s: %s", path,
 		    strerror(errno));
 	}
-	write_environment(vc);
 }
 
 static void
@@ -1008,10 +1007,11 @@ boot_step(struct vcinit *vc)
 	vlog_info("vcinit %s started%s with %d services (magic: %.1f ms)",
 	    VCORE_VERSION, vc->pid1 ? "" : " (as a subreaper)", vc->sup.nsvcs,
 	    (double)vc->magic.elapsed_ns / 1e6);
-	/* The socket before the services: a main command may run vcctl. */
 	open_doors(vc);
 	sup_start_all(&vc->sup);
 	sup_step(&vc->sup);	/* the first services start now */
+	/* For root's SSH sessions, which come later than the first services. */
+	write_environment(vc);
 	release_boot_code();
 }
 

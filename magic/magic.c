@@ -207,7 +207,9 @@ magic_fingerprint(const char *path)
 {
 	uint64_t h = mix_stat(14695981039346656037ULL, path);
 	struct dirent *de;
-	DIR *d = opendir(path);
+	struct stat st;
+	DIR *d = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? opendir(path)
+	    : NULL;
 	char child[4200];
 
 	while (d != NULL && (de = readdir(d)) != NULL) {
