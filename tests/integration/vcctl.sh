@@ -36,7 +36,9 @@ out=$(ctl -c "$ETC" logs job -n 3) || fail "logs"
 echo "$out" | tail -1 | grep -q 'line 30 ' || fail "logs: $out"
 ctl -c "$ETC" logs nosuch 2>/dev/null; [ $? -eq 1 ] || fail "logs of an unknown service"
 # -f follows new lines (a oneshot restarted writes 30 more)
-ctl -c "$ETC" logs job -f >"$T/follow" 2>&1 &
+# (the program itself in the background, not the ctl function: $! must be
+# the process that follows, or it outlives the test)
+"$VCINIT" ctl --socket "$SOCK" -c "$ETC" logs job -f >"$T/follow" 2>&1 &
 EXTRA_PIDS=$!
 wait_for 5 grep -q 'line 30 ' "$T/follow" || fail "logs -f printed nothing"
 ctl restart job || fail "restart of a oneshot"
