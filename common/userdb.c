@@ -283,3 +283,18 @@ userdb_group(const char *group_path, const char *name, gid_t *gid,
 	}
 	return -1;
 }
+
+void
+userdb_root(const char *passwd_path, const char *group_path,
+    struct userdb_user *out)
+{
+	char err[256];
+
+	if (userdb_user(passwd_path, group_path, "root", out, err,
+	    sizeof(err)) == 0 && out->home[0] == '/') {
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "root");
+	snprintf(out->home, sizeof(out->home), "/root");
+}

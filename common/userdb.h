@@ -33,6 +33,11 @@ struct userdb_user {
 int userdb_user(const char *passwd_path, const char *group_path,
     const char *name, struct userdb_user *out, char *err, size_t errlen);
 
+/* root as the passwd file has it, or uid and gid 0 with home /root when
+ * the file lacks it (or gives no absolute home): where root's keys go. */
+void userdb_root(const char *passwd_path, const char *group_path,
+    struct userdb_user *out);
+
 /* Looks up a group name (or a decimal gid). Returns 0 or -1 with err. */
 int userdb_group(const char *group_path, const char *name, gid_t *gid,
     char *err, size_t errlen);

@@ -273,7 +273,7 @@ static void
 apply_ssh_policy(struct vc_config *cfg)
 {
 	struct svc_config *sshd = config_find(cfg, "sshd");
-	char path[PATH_MAX], err[256];
+	char path[PATH_MAX];
 	struct userdb_user root;
 	const char *tmpl, *pw, *gr;
 	cfg_t *sec;
@@ -288,9 +288,7 @@ apply_ssh_policy(struct vc_config *cfg)
 	}
 	ssh_user_files(cfg, &pw, &gr);
 	tmpl = cfg_getstr(sec, "authorized_keys_file");
-	if (userdb_user(pw, gr, "root", &root, err, sizeof(err)) == -1) {
-		snprintf(root.home, sizeof(root.home), "/root");
-	}
+	userdb_root(pw, gr, &root);
 	if (tmpl != NULL && strncmp(tmpl, "%h/", 3) == 0) {
 		snprintf(path, sizeof(path), "%s/%s", root.home, tmpl + 3);
 		if (has_key_lines(path)) {
@@ -429,11 +427,9 @@ static int
 control_reload(void *arg, struct buf *reply)
 {
 	struct vcinit *vc = arg;
-	size_t before = reply->len;
 	struct vc_config *old = vc->sup.config;
 
 	on_reload_request(vc, reply);
-	(void)before;
 	return vc->sup.config == old ? -1 : 0;
 }
 

@@ -8,7 +8,6 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -122,29 +121,28 @@ add_secret_name(struct magic *m, const char *name, size_t len)
 	return 0;
 }
 
-/* Calls fn on each line of each regular file of dir/sub in name order;
- * dotfiles and backups ("~") are skipped. */
+/* Takes one line of a file of env.d or secrets.d. */
 typedef int (*line_fn)(struct magic *m, const char *file, int lineno,
     const char *line, size_t len, struct buf *errors);
 
-static bool
-is_skipped_name(const char *name)
-{
-	size_t len = strlen(name);
+struct line_walk {
+	struct magic *m;
+	line_fn fn;
+	struct buf *errors;
+};
 
-	return name[0] == '.' || (len > 0 && name[len - 1] == '~');
-}
-
+/* Calls w->fn on each line of the file at path. */
 static int
-for_each_line(struct magic *m, const char *path, line_fn fn,
-    struct buf *errors)
+each_line(const char *path, const char *name, void *arg)
 {
+	struct line_walk *w = arg;
 	size_t len = 0;
 	char *text = fd_read_file(path, ENV_FILE_MAX_BYTES, &len);
 	int rc = 0, lineno = 0;
 
+	(void)name;
 	if (text == NULL) {
-		buf_addf(errors, "%s: unable to read: %s\n", path,
+		buf_addf(w->errors, "%s: unable to read: %s\n", path,
 		    strerror(errno));
 		return -1;
 	}
@@ -152,45 +150,29 @@ for_each_line(struct magic *m, const char *path, line_fn fn,
 		const char *nl = memchr(text + at, '\n', len - at);
 		size_t line_len = nl != NULL ? (size_t)(nl - text) - at : len - at;
 
-		rc = fn(m, path, ++lineno, text + at, line_len, errors);
+		rc = w->fn(w->m, path, ++lineno, text + at, line_len, w->errors);
 		at += line_len + 1;
 	}
 	free(text);
 	return rc;
 }
 
+/* Calls fn on each line of each file of DIR/sub (magic_each_file). */
 static int
 for_each_file_line(struct magic *m, const char *sub, line_fn fn,
     struct buf *errors)
 {
-	struct dirent **names = NULL;
-	char *dir = NULL, *path = NULL;
-	int n, rc = 0;
+	struct line_walk w = { m, fn, errors };
+	size_t before = errors->len;
 
-	if (asprintf(&dir, "%s/%s", m->dir, sub) == -1) {
-		return -1;
+	if (magic_each_file(m, sub, each_line, &w) == 0) {
+		return 0;
 	}
-	n = scandir(dir, &names, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		struct stat st;
-
-		if (rc == 0 && !is_skipped_name(names[i]->d_name) &&
-		    asprintf(&path, "%s/%s", dir, names[i]->d_name) != -1) {
-			if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-				rc = for_each_line(m, path, fn, errors);
-			}
-			free(path);
-		}
-		free(names[i]);
-	}
-	if (n < 0 && errno != ENOENT) {
-		buf_addf(errors, "%s: unable to read: %s\n", dir,
+	if (errors->len == before) {	/* the folder itself */
+		buf_addf(errors, "%s/%s: unable to read: %s\n", m->dir, sub,
 		    strerror(errno));
-		rc = -1;
 	}
-	free(names);
-	free(dir);
-	return rc;
+	return -1;
 }
 
 static int

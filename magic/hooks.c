@@ -27,8 +27,6 @@
 /* Reads per wake-up and pipe; a final drain reads more, still bounded. */
 #define READS_PER_TURN 16
 
-static void start_next(struct hookrun *hr);
-
 static bool
 emit_line(const char *line, size_t len, void *arg)
 {

@@ -33,15 +33,10 @@ root_keys(struct magic *m, const char *passwd_path, const char *group_path,
 {
 	const char *keys = getenv("VCORE_AUTHORIZED_KEYS");
 	struct userdb_user root;
-	char err[256], *path = NULL;
+	char *path = NULL;
 	int rc;
 
-	if (userdb_user(passwd_path, group_path, "root", &root, err,
-	    sizeof(err)) == -1 || root.home[0] != '/') {
-		vlog_debug("magic: %s; root's home is /root", err);
-		memset(&root, 0, sizeof(root));
-		snprintf(root.home, sizeof(root.home), "/root");
-	}
+	userdb_root(passwd_path, group_path, &root);
 	if (asprintf(&path, "%s%s.ssh/authorized_keys", root.home,
 	    root.home[strlen(root.home) - 1] == '/' ? "" : "/") == -1) {
 		return -1;
@@ -112,40 +107,72 @@ marker_exists(const struct magic *m, const char *name)
 	return lstat(path, &st) == 0;
 }
 
-/* The executable files of DIR/sub in name order, as prefix/NAME hooks.
- * Like run-parts, a file that is not executable is skipped (and named). */
-static int
-list_folder(struct magic *m, struct hookrun *hr, const char *sub,
-    const char *prefix, bool once)
+int
+magic_each_file(const struct magic *m, const char *sub,
+    int (*fn)(const char *path, const char *name, void *arg), void *arg)
 {
 	struct dirent **names = NULL;
-	char *dir = NULL, path[4200], label[300];
+	char *dir = NULL, *path = NULL;
 	int n, rc = 0;
 
 	if (asprintf(&dir, "%s/%s", m->dir, sub) == -1) {
 		return -1;
 	}
 	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0 && errno != ENOENT) {
+		rc = -1;
+	}
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		struct stat st;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		snprintf(label, sizeof(label), "%s/%s", prefix, name);
 		if (rc == 0 && name[0] != '.' && name[strlen(name) - 1] != '~' &&
-		    stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    !(once && marker_exists(m, name))) {
-			if (access(path, X_OK) == 0) {
-				rc = add_hook(hr, label, path, once, false);
-			} else {
-				vlog_warn("%s: not executable: skipped", path);
+		    asprintf(&path, "%s/%s", dir, name) != -1) {
+			if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+				rc = fn(path, name, arg);
 			}
+			free(path);
 		}
 		free(names[i]);
 	}
 	free(names);
 	free(dir);
 	return rc;
+}
+
+struct hook_list {
+	struct magic *m;
+	struct hookrun *hr;
+	const char *prefix;
+	bool once;
+};
+
+/* Like run-parts, a file that is not executable is skipped (and named). */
+static int
+list_hook(const char *path, const char *name, void *arg)
+{
+	struct hook_list *l = arg;
+	char label[300];
+
+	if (l->once && marker_exists(l->m, name)) {
+		return 0;
+	}
+	if (access(path, X_OK) != 0) {
+		vlog_warn("%s: not executable: skipped", path);
+		return 0;
+	}
+	snprintf(label, sizeof(label), "%s/%s", l->prefix, name);
+	return add_hook(l->hr, label, path, l->once, false);
+}
+
+/* The executable files of DIR/sub in name order, as prefix/NAME hooks. */
+static int
+list_folder(struct magic *m, struct hookrun *hr, const char *sub,
+    const char *prefix, bool once)
+{
+	struct hook_list l = { m, hr, prefix, once };
+
+	return magic_each_file(m, sub, list_hook, &l);
 }
 
 int

@@ -146,6 +146,15 @@ int magic_files(struct magic *m, const char *render_root,
 int magic_merge_keys(const char *keys_text, const char *path, uid_t uid,
     gid_t gid, int *nkeys, struct buf *errors);
 
+/*
+ * Calls fn(path, name, arg) for each regular file of DIR/sub in name
+ * order; dotfiles and backups ("~") are skipped, a missing folder holds
+ * nothing. Stops at fn's -1. Returns 0, or -1 (fn's, or the folder's, with
+ * errno).
+ */
+int magic_each_file(const struct magic *m, const char *sub,
+    int (*fn)(const char *path, const char *name, void *arg), void *arg);
+
 /* Lists the boot hooks: prepare_path when present, DIR/magic.d, then the
  * DIR/magic.d/once hooks whose marker is absent. 0 or -1 (no memory). */
 int magic_list_boot_hooks(struct magic *m, const char *prepare_path);

@@ -134,24 +134,6 @@ set_socket_options(struct sshd_conn *conn, int fd)
 	}
 }
 
-static int
-setup_signals(struct sshd_conn *conn)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
-		return -1;
-	}
-	conn->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	return conn->sig_fd == -1 ? -1 : 0;
-}
-
 /* ---- channels ---- */
 
 static int
@@ -792,7 +774,8 @@ sshd_conn_main(struct sshd_server *srv, int fd, int notify_fd)
 	conn.sig_fd = -1;
 	name_ends(&conn, fd);
 	prepare_grace(&conn);
-	if (setup_signals(&conn) == -1) {
+	/* (The listener's signalfd was closed in the fork: one of its own.) */
+	if ((conn.sig_fd = sshd_signalfd()) == -1) {
 		vlog_warn("signals of %s: %s", conn.addr, strerror(errno));
 		_exit(1);
 	}

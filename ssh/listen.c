@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,4 +379,23 @@ sshd_listen_run(struct sshd_server *srv)
 	free(pfd);
 	free(who);
 	return 0;
+}
+
+/* One signal set for the listener and each connection process. */
+int
+sshd_signalfd(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
+		return -1;
+	}
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 }

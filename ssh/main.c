@@ -7,7 +7,6 @@
  * per connection. It logs to stderr, which vcinit sends to docker logs.
  */
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -181,25 +180,6 @@ notify_ready(void)
 }
 
 static int
-setup_signals(struct sshd_server *srv)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
-	    sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
-		return -1;
-	}
-	srv->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	return srv->sig_fd == -1 ? -1 : 0;
-}
-
-static int
 set_up(struct sshd_server *srv)
 {
 	ssh_key key = NULL;
@@ -225,7 +205,7 @@ set_up(struct sshd_server *srv)
 	}
 	srv->children = calloc((size_t)srv->cfg.max_sessions,
 	    sizeof(*srv->children));
-	if (srv->children == NULL || setup_signals(srv) == -1) {
+	if (srv->children == NULL || (srv->sig_fd = sshd_signalfd()) == -1) {
 		vlog_fatal("setting up: %s", strerror(errno));
 		return -1;
 	}

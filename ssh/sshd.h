@@ -160,6 +160,10 @@ struct sshd_conn {
 };
 
 /* conf.c */
+/* listen.c: blocks the signals vcsshd's processes read (SIGCHLD, TERM, INT,
+ * HUP, QUIT), ignores SIGPIPE, and returns a signalfd for them, or -1. */
+int sshd_signalfd(void);
+
 int sshd_config_load(const char *dir, struct sshd_config *cfg);
 void sshd_config_free(struct sshd_config *cfg);
 /* Splits "addr", "addr:port" or "[v6]:port"; 0 or -1. */

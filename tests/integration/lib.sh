@@ -68,6 +68,20 @@ start_vcinit() {
 	P1=$(pgrep -P "$UPID")
 }
 
+# start_vcinit_slow_reader: as start_vcinit, but vcinit's stdout is a pipe
+# whose reader stops for 2 s before it reads (into $T/stdout), so vcinit's
+# output fills up; stderr goes to $T/out.
+start_vcinit_slow_reader() {
+	mkfifo "$T/fifo"
+	( sleep 2; cat "$T/fifo" >"$T/stdout" ) &
+	EXTRA_PIDS=$!
+	unshare --pid --fork --mount-proc --kill-child "$VCINIT" -c "$ETC" \
+		>"$T/fifo" 2>"$T/out" </dev/null &
+	UPID=$!
+	wait_for 5 pgrep -P "$UPID" || fail "vcinit did not start"
+	P1=$(pgrep -P "$UPID")
+}
+
 # start_subreaper [ARGS...]: vcinit as an ordinary process (not PID 1).
 start_subreaper() {
 	"$VCINIT" -c "$ETC" "$@" >"$T/out" 2>&1 </dev/null &

@@ -11,14 +11,7 @@ service burst "command = {\"$VCTEST\", \"lines\", \"$N\", \"60\"}" 'type = onesh
 service errs "command = {\"$VCTEST\", \"lines\", \"100\", \"20\", \"err\"}" 'type = oneshot'
 service long "command = {\"$VCTEST\", \"lines\", \"3\", \"2500\"}" 'type = oneshot'
 service tail "command = {\"$VCTEST\", \"partial\", \"no newline at the end\"}" 'type = oneshot'
-# vcinit's stdout is a pipe read by a reader that stops for 2 s first
-mkfifo "$T/fifo"
-( sleep 2; cat "$T/fifo" >"$T/stdout" ) &
-EXTRA_PIDS=$!
-unshare --pid --fork --mount-proc --kill-child "$VCINIT" -c "$ETC" >"$T/fifo" 2>"$T/out" </dev/null &
-UPID=$!
-wait_for 5 pgrep -P "$UPID" || fail "vcinit did not start"
-P1=$(pgrep -P "$UPID")
+start_vcinit_slow_reader
 wait_for 30 eval 'grep -c "^burst | " "$T/stdout" 2>/dev/null | grep -qx $N' ||
 	fail "$(grep -c '^burst | ' "$T/stdout") of $N lines out"
 # in order, each exactly once

@@ -13,14 +13,7 @@ printf '#!/bin/sh\nexec %s lines %d 60\n' "$VCTEST" "$N" >"$ETC/magic.d/10-burst
 printf '#!/bin/sh\nexec %s partial "last words"\n' "$VCTEST" >"$ETC/magic.d/20-tail"
 chmod 755 "$ETC/magic.d/10-burst" "$ETC/magic.d/20-tail"
 service after "command = {\"/bin/sh\", \"-c\", \"echo started\"}" 'type = oneshot'
-# vcinit's stdout is a pipe read by a reader that stops for 2 s first
-mkfifo "$T/fifo"
-( sleep 2; cat "$T/fifo" >"$T/stdout" ) &
-EXTRA_PIDS=$!
-unshare --pid --fork --mount-proc --kill-child "$VCINIT" -c "$ETC" >"$T/fifo" 2>"$T/out" </dev/null &
-UPID=$!
-wait_for 5 pgrep -P "$UPID" || fail "vcinit did not start"
-P1=$(pgrep -P "$UPID")
+start_vcinit_slow_reader
 wait_for 30 eval 'grep -c "^magic/10-burst | " "$T/stdout" 2>/dev/null | grep -qx $N' ||
 	fail "$(grep -c '^magic/10-burst | ' "$T/stdout") of $N lines out"
 grep '^magic/10-burst | ' "$T/stdout" |
