@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: ISC
 # The base images' targets (included by the top Makefile):
-#   make images         build images/alpine-base and images/ubuntu-base with
-#                       podman, tagged $(REGISTRY)/vcore/NAME:$(VERSION) and
-#                       :latest
+#   make images         build images/alpine-base and images/ubuntu-base, then
+#                       the service images FROM ubuntu-base, with podman,
+#                       tagged $(REGISTRY)/vcore/NAME:$(VERSION) and :latest
+#   make image-NAME     one service image (ldap, postgres, samba, web)
 #   make publish        the same, then push both tags of both to $(REGISTRY)
 #   make check-images   build on local bases, run them as an administrator
 #                       would, publish to a local registry, pull cold
@@ -42,7 +43,23 @@ define image-build
 		-t $(REGISTRY)/vcore/$(1)-base:latest .
 endef
 
-.PHONY: images images-setup publish check-images bench-images
+# The service images (images/NAME, built from their own folder FROM the
+# Ubuntu base, as `docker build images/NAME` would).
+SERVICE_IMAGES := ldap postgres samba web
+
+# service-build NAME
+define service-build
+	podman build --format docker --timestamp $(IMAGE_EPOCH) \
+		--build-arg BASE=$(REGISTRY)/vcore/ubuntu-base:$(VERSION) \
+		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(IMAGE_REVISION) \
+		--build-arg SOURCE=$(IMAGE_SOURCE) \
+		-t $(REGISTRY)/vcore/$(1):$(VERSION) \
+		-t $(REGISTRY)/vcore/$(1):latest images/$(1)
+
+endef
+
+.PHONY: images images-setup publish check-images bench-images \
+	$(SERVICE_IMAGES:%=image-%)
 
 # Podman always; the local bases only when asked for by name.
 images-setup:
@@ -52,12 +69,18 @@ images-setup:
 images: images-setup
 	$(call image-build,alpine,$(ALPINE_BASE))
 	$(call image-build,ubuntu,$(UBUNTU_BASE))
+	$(foreach s,$(SERVICE_IMAGES),$(call service-build,$(s)))
 	@podman image inspect --format '{{index .RepoTags 0}} {{.Size}} bytes' \
 		$(REGISTRY)/vcore/alpine-base:$(VERSION) \
-		$(REGISTRY)/vcore/ubuntu-base:$(VERSION)
+		$(REGISTRY)/vcore/ubuntu-base:$(VERSION) \
+		$(SERVICE_IMAGES:%=$(REGISTRY)/vcore/%:$(VERSION))
+
+# One service image, FROM the Ubuntu base already built: make image-ldap
+$(SERVICE_IMAGES:%=image-%): image-%: images-setup
+	$(call service-build,$*)
 
 publish: images
-	@for name in alpine-base ubuntu-base; do \
+	@for name in alpine-base ubuntu-base $(SERVICE_IMAGES); do \
 		for tag in $(VERSION) latest; do \
 			echo "push $(REGISTRY)/vcore/$$name:$$tag"; \
 			podman push -q $(REGISTRY)/vcore/$$name:$$tag || exit 1; \

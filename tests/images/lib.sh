@@ -113,3 +113,89 @@ run_base() {
 wait_login() {
 	wait_for "$2" ssh_port "$(port "$1" 22)" /dev/null true
 }
+
+# ---- checks: one line each, "N passed, N failed" at the end ----
+
+passed=0 failed=0
+failures=()
+
+# check NAME FUNCTION ARGS...: runs FUNCTION in a subshell (why ends it;
+# what later checks need goes through files in $W), its output kept for a
+# failure report.
+check() {
+	local name=$1 start rc; shift
+	start=$(now_ms)
+	("$@") >"$W/check.out" 2>&1
+	rc=$?
+	local took=$(( $(now_ms) - start ))
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'ok   %s (%d.%02ds)\n' "$name" $((took / 1000)) $((took % 1000 / 10))
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		printf 'FAIL %s (%d.%02ds)\n' "$name" $((took / 1000)) $((took % 1000 / 10))
+		tail -n 40 "$W/check.out" | sed 's/^/    /'
+	fi
+	return 0
+}
+
+# why TEXT: ends the check as failed, with its reason.
+why() { echo "$*"; exit 1; }
+
+# logs_of NAME: what `podman logs` shows (stdout and stderr).
+logs_of() { podman logs "$1" 2>&1; }
+
+
+# ---- what every service image must do (tests/images/<service>.sh) ----
+
+# common_checks IMAGE NAME SERVICE...: container NAME was started with
+# run_base and is up; SERVICE... are the image's own services (besides
+# agent and sshd). Stops the container at the end.
+common_checks() {
+	local image=$1 name=$2; shift 2
+	check "$image: vcctl health (the HEALTHCHECK) is healthy" c_svc_health "$name"
+	check "$image: zabbix_get vcore.service.discovery lists $*" c_svc_zabbix "$name" "$@"
+	check "$image: root logs in over SSH with the key given by -e" c_svc_ssh "$name"
+	check "$image: podman stop well within its timeout, nothing killed" c_svc_stop "$name" "$@"
+}
+
+c_svc_health() {
+	pm healthcheck run "$1" || { podman exec "$1" vcctl status; why "not healthy"; }
+}
+
+c_svc_zabbix() {
+	local name=$1 out s; shift
+	out=$(zabbix_get -s 127.0.0.1 -p "$(port "$name" 10050)" -k vcore.service.discovery) ||
+		why "zabbix_get failed"
+	echo "$out"
+	for s in agent sshd "$@"; do
+		grep -q "\"{#SERVICE}\":\"$s\"" <<<"$out" || why "service $s missing"
+	done
+}
+
+c_svc_ssh() {
+	local out
+	out=$(rssh "$1" /dev/null 'id -u; vcctl status') || why "ssh failed"
+	echo "$out"
+	[ "$(sed -n 1p <<<"$out")" = 0 ] || why "not root"
+}
+
+# Stopped within 5 s of a 10 s timeout, exit status 0, every service
+# stopped by its own signal: no SIGKILL anywhere.
+c_svc_stop() {
+	local name=$1 start took code out s; shift
+	start=$(now_ms)
+	pm stop -t 10 "$name" >/dev/null || why "podman stop failed"
+	took=$(( $(now_ms) - start ))
+	code=$(podman inspect --format '{{.State.ExitCode}}' "$name")
+	out=$(logs_of "$name" | sed -n '/SIGTERM: shutting down/,$p')
+	echo "stopped in $took ms, status $code"
+	tail -n 20 <<<"$out"
+	[ "$took" -lt 5000 ] || why "podman stop took $took ms"
+	[ "$code" = 0 ] || why "exit status $code"
+	grep -q 'SIGKILL\|killing' <<<"$out" && why "something was killed"
+	for s in agent sshd "$@"; do
+		grep -q "$s: stopped" <<<"$out" || why "no 'stopped' line for $s"
+	done
+}

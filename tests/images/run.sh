@@ -9,38 +9,9 @@
 # registry on 127.0.0.1:5000 (scripts/images-setup.sh).
 # Prints one line per check and "N passed, N failed"; exits 1 on a failure.
 # Usage: tests/images/run.sh [alpine] [ubuntu] [publish] [docker]
+#   [ldap] [postgres] [samba] [web]   (the service images: tests/images/NAME.sh)
 set -u
 . "$(dirname "$0")/lib.sh"
-passed=0 failed=0
-failures=()
-
-# check NAME FUNCTION ARGS...: runs FUNCTION in a subshell (why ends it;
-# what later checks need goes through files in $W), its output kept for a
-# failure report.
-check() {
-	local name=$1 start rc; shift
-	start=$(now_ms)
-	("$@") >"$W/check.out" 2>&1
-	rc=$?
-	local took=$(( $(now_ms) - start ))
-	if [ "$rc" -eq 0 ]; then
-		passed=$((passed + 1))
-		printf 'ok   %s (%d.%02ds)\n' "$name" $((took / 1000)) $((took % 1000 / 10))
-	else
-		failed=$((failed + 1))
-		failures+=("$name")
-		printf 'FAIL %s (%d.%02ds)\n' "$name" $((took / 1000)) $((took % 1000 / 10))
-		tail -n 40 "$W/check.out" | sed 's/^/    /'
-	fi
-	return 0
-}
-
-# why TEXT: ends the check as failed, with its reason.
-why() { echo "$*"; exit 1; }
-
-# logs_of NAME: what `podman logs` shows (stdout and stderr).
-logs_of() { podman logs "$1" 2>&1; }
-
 # ---- the checks of one flavour; $F is the flavour, $I its image ----
 
 c_start() {
@@ -352,7 +323,7 @@ c_docker() {
 }
 
 main() {
-	local what="${*:-alpine ubuntu publish docker}" s
+	local what="${*:-alpine ubuntu publish docker ldap postgres samba web}" s
 	make_network || { echo "could not create the network $NET" >&2; exit 1; }
 	for s in $what; do
 		case $s in
@@ -368,7 +339,12 @@ main() {
 			else
 				echo "skip docker CLI: no docker command here (podman alone was used)"
 			fi ;;
-		*) echo "usage: $0 [alpine] [ubuntu] [publish] [docker]" >&2; exit 64 ;;
+		ldap | postgres | samba | web)
+			# shellcheck source=/dev/null
+			. "$TOP/tests/images/$s.sh"
+			"checks_$s" ;;
+		*) echo "usage: $0 [alpine] [ubuntu] [publish] [docker] [ldap] [postgres] [samba] [web]" >&2
+			exit 64 ;;
 		esac
 	done
 	[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
