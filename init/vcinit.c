@@ -42,6 +42,10 @@
 #define OUTPUT_QUEUE_MIN (16 * 1024)
 /* After the services, what is left gets SIGTERM and this long to go. */
 #define SWEEP_GRACE_MS 1000
+/* A process SIGKILLed with its service's group is still exiting for a
+ * moment, not yet a zombie: this long to be reaped before it counts as
+ * left behind. */
+#define SWEEP_SETTLE_MS 50
 
 extern char **environ;
 
@@ -52,9 +56,9 @@ extern const char vcore_cold_text_end[] __attribute__((weak));
 extern const char vcore_cold_rodata_start[] __attribute__((weak));
 extern const char vcore_cold_rodata_end[] __attribute__((weak));
 
-/* What PID 1 does once the services are down: finish.d, then what is
- * left gets SIGTERM, then SIGKILL. */
-enum ending { RUNNING, FINISHING, SWEEP_TERM, SWEEP_KILL, ENDED };
+/* What PID 1 does once the services are down: finish.d, then a moment
+ * for what is exiting, then what is left gets SIGTERM, then SIGKILL. */
+enum ending { RUNNING, FINISHING, SETTLING, SWEEP_TERM, SWEEP_KILL, ENDED };
 
 struct vcinit {
 	struct loop *loop;
@@ -598,13 +602,17 @@ anything_left(struct vcinit *vc)
 	return signal_children(vc, 0) > 0;
 }
 
+static void sweep_leftovers(struct vcinit *vc);
+
 static void
 on_sweep_timer(void *arg)
 {
 	struct vcinit *vc = arg;
 
 	vc->sweep_timer = 0;
-	if (vc->ending == SWEEP_TERM) {
+	if (vc->ending == SETTLING) {
+		sweep_leftovers(vc);
+	} else if (vc->ending == SWEEP_TERM) {
 		vlog_warn("processes left after %dms: sending SIGKILL",
 		    SWEEP_GRACE_MS);
 		(void)signal_children(vc, SIGKILL);
@@ -651,15 +659,28 @@ services_are_down(const struct vcinit *vc)
 	return vc->sup.shutting_down && sup_is_finished(&vc->sup);
 }
 
-/* What is left (daemons that left their group) gets SIGTERM, then
- * SIGKILL; nothing outlives the container. */
+/* Orphans that died with their service may still be zombies waiting for
+ * us, or still exiting: they are not "left". */
 static void
 begin_sweep(struct vcinit *vc)
 {
+	reap_children(vc);
+	if (!anything_left(vc)) {
+		vc->ending = ENDED;
+		return;
+	}
+	vc->ending = SETTLING;
+	vc->sweep_timer = loop_add_timer(vc->loop, clock_mono_ms() +
+	    SWEEP_SETTLE_MS, on_sweep_timer, vc);
+}
+
+/* What is left (daemons that left their group) gets SIGTERM, then
+ * SIGKILL; nothing outlives the container. */
+static void
+sweep_leftovers(struct vcinit *vc)
+{
 	int64_t left;
 
-	/* Orphans that died with their service may still be zombies
-	 * waiting for us: they are not "left". */
 	reap_children(vc);
 	if (!anything_left(vc)) {
 		vc->ending = ENDED;

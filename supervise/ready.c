@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -402,6 +403,25 @@ on_health_connect(int fd, short revents, void *arg)
 	ready_health_end(arg, connect_error(fd) == 0);
 }
 
+/* An exec: readiness (pg_isready, ldapsearch) runs again in a probe
+ * child, as it did at the start: PID 1 only sees its exit status. */
+static bool
+health_exec_start(struct service *svc)
+{
+	char *specs[2] = { NULL, NULL };
+	char spec[600];
+
+	snprintf(spec, sizeof(spec), "exec:%s", svc->cfg->ready.target);
+	specs[0] = spec;
+	svc->health_pid = svc_spawn_probe(svc, specs, HEALTH_CHECK_TIMEOUT_MS);
+	if (svc->health_pid < 0) {
+		svc->health_pid = 0;
+		svc->health_ok = false;
+		return false;
+	}
+	return true;
+}
+
 bool
 ready_health_start(struct service *svc)
 {
@@ -410,6 +430,9 @@ ready_health_start(struct service *svc)
 
 	svc->health_at_ms = clock_mono_ms();
 	svc->health_ok = true;
+	if (r->kind == READY_EXEC) {
+		return health_exec_start(svc);
+	}
 	if (r->kind != READY_TCP && r->kind != READY_UNIX) {
 		return false;
 	}
@@ -431,12 +454,28 @@ ready_health_start(struct service *svc)
 void
 ready_health_end(struct service *svc, bool ok)
 {
-	if (svc->health_fd < 0) {
+	if (svc->health_fd < 0 && svc->health_pid <= 0) {
 		return;
 	}
-	loop_del_fd(svc->sup->loop, svc->health_fd);
-	fd_close(&svc->health_fd);
+	if (svc->health_fd >= 0) {
+		loop_del_fd(svc->sup->loop, svc->health_fd);
+		fd_close(&svc->health_fd);
+	}
+	if (svc->health_pid > 0) {
+		/* Too slow: it ends, and is reaped as any orphan. */
+		(void)kill(-svc->health_pid, SIGKILL);
+		svc->health_pid = 0;
+	}
 	svc->health_ok = ok;
+	svc->health_at_ms = clock_mono_ms();
+	sup_health_check_over(svc->sup);
+}
+
+void
+ready_health_exited(struct service *svc, int status)
+{
+	svc->health_pid = 0;
+	svc->health_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	svc->health_at_ms = clock_mono_ms();
 	sup_health_check_over(svc->sup);
 }

@@ -104,9 +104,6 @@ sup_status_json(struct supervisor *sup, struct buf *out)
 	buf_adds(out, "}\n");
 }
 
-/* What the health checks may take before a service counts as silent. */
-#define HEALTH_CHECK_TIMEOUT_MS 1000
-
 static void
 on_health_timeout(void *arg)
 {
@@ -141,6 +138,7 @@ sup_health_refresh(struct supervisor *sup)
 		struct service *svc = sup->svcs[i];
 
 		if (svc->state != SVC_UP || svc->health_fd >= 0 ||
+		    svc->health_pid > 0 ||
 		    (svc->health_at_ms != 0 && now - svc->health_at_ms < 1000)) {
 			continue;
 		}

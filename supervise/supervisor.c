@@ -322,6 +322,10 @@ sup_child_exited(struct supervisor *sup, pid_t pid, int status)
 			sup->changed = true;
 			return true;
 		}
+		if (svc->health_pid == pid) {
+			ready_health_exited(svc, status);
+			return true;
+		}
 		if (logfile_reaped(&svc->file, pid, status)) {
 			return true;
 		}

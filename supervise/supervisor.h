@@ -86,6 +86,7 @@ struct service {
 	int64_t health_at_ms;	/* when readiness was last checked again */
 	bool health_ok;
 	int health_fd;		/* that check's connect, while it runs */
+	pid_t health_pid;	/* or its "vcinit probe exec:..." */
 };
 
 struct supervisor {

@@ -37,12 +37,18 @@ void ready_after_spawn(struct service *svc);
 void ready_begin(struct service *svc);
 void ready_poll(struct service *svc);
 void ready_stop(struct service *svc);
-/* Starts checking a tcp: or unix: readiness again, for health: returns
- * true when the check is pending (ready_health_over follows), false when
- * the answer is known at once (in svc->health_ok). */
+/* What health's checks may take before a service counts as not answering
+ * (a connect answers in microseconds; an exec: command may need a second
+ * on a loaded machine, and HEALTHCHECK's own timeout is 5 s). */
+#define HEALTH_CHECK_TIMEOUT_MS 3000
+/* Starts checking a tcp:, unix: or exec: readiness again, for health:
+ * returns true when the check is pending (sup_health_check_over follows),
+ * false when the answer is known at once (in svc->health_ok). */
 bool ready_health_start(struct service *svc);
 /* Ends a pending health check (an answer, or a timeout: not answering). */
 void ready_health_end(struct service *svc, bool ok);
+/* The exec: health check's probe exited with STATUS. */
+void ready_health_exited(struct service *svc, int status);
 /* The supervisor's side: one pending health check is over. */
 void sup_health_check_over(struct supervisor *sup);
 
