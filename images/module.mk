@@ -8,7 +8,9 @@
 #   make check-images   build on local bases, run them as an administrator
 #                       would, publish to a local registry, pull cold
 #   make bench-images   size, first login, PSS, stop time, wake-ups against
-#                       the old recipe and podman's floor
+#                       the old recipe and podman's floor; then each service
+#                       image against its daemon under the old recipe and
+#                       alone (bench/images/services.sh)
 # They install podman and what it needs here (scripts/images-setup.sh).
 # The defaults are the real bases; on a machine that reaches no registry:
 #   make images REGISTRY=127.0.0.1:5000 IMAGE_BUILDER=localhost/debian:bookworm \
@@ -102,3 +104,5 @@ bench-images:
 	@command -v zabbix_get >/dev/null || scripts/deps.sh zabbix
 	$(MAKE) images $(IMAGES_LOCAL)
 	@VERSION=$(VERSION) timeout -k 10 1200 bench/images/run.sh
+	@scripts/deps.sh clients
+	@VERSION=$(VERSION) timeout -k 10 900 bench/images/services.sh

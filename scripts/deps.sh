@@ -9,6 +9,7 @@
 #   ssh     the OpenSSH client and server, dropbear, ssh-audit (vcsshd tests)
 #   zabbix  zabbix_get and zabbix_agentd 6.0 (agent tests)
 #   zabbix-server  a real Zabbix server and PostgreSQL (make check-zabbix)
+#   clients the service images' clients on the host (make bench-images)
 set -eu
 
 debian_pkgs() {
@@ -22,6 +23,7 @@ debian_pkgs() {
 	ssh) echo openssh-client openssh-server openssh-sftp-server dropbear-bin \
 		ssh-audit tmux ;;
 	zabbix) echo zabbix-proxy-sqlite3 zabbix-agent zabbix-agent2 ;;
+	clients) echo ldap-utils postgresql-client smbclient curl python3 ;;
 	zabbix-server) echo zabbix-server-pgsql postgresql ;;
 	*) echo "deps.sh: unknown profile $1" >&2; exit 64 ;;
 	esac
@@ -38,6 +40,7 @@ alpine_pkgs() {
 	ssh) echo openssh-client openssh-server openssh-sftp-server dropbear tmux ;;
 	zabbix) echo zabbix-utils zabbix-agent zabbix-agent2 ;;
 	zabbix-server) echo zabbix-server-pgsql postgresql ;;
+	clients) echo openldap-clients postgresql-client samba-client curl python3 ;;
 	*) echo "deps.sh: unknown profile $1" >&2; exit 64 ;;
 	esac
 }
