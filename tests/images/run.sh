@@ -93,7 +93,8 @@ c_stop() {
 	out=$(logs_of "$P-$F-a" | sed -n '/SIGTERM: shutting down/,$p')
 	echo "stopped in $took ms, status $code"
 	tail -n 8 <<<"$out"
-	[ "$took" -lt 1000 ] || why "podman stop took $took ms"
+	# (its speed is make bench-images' business: here, only well within -t 10)
+	[ "$took" -lt 5000 ] || why "podman stop took $took ms"
 	[ "$code" = 0 ] || why "exit status $code"
 	[ -n "$out" ] || why "vcinit did not log the SIGTERM"
 	grep -q 'SIGKILL\|killing' <<<"$out" && why "something was killed"
@@ -239,7 +240,7 @@ flavour() {
 	check "$F: zabbix_get agent.ping and vcore.service.discovery" c_zabbix
 	check "$F: podman logs shows each service by name" c_logs
 	check "$F: healthcheck healthy, unhealthy after vcctl stop" c_health
-	check "$F: podman stop -t 10 under 1 s, status 0, nothing killed" c_stop
+	check "$F: podman stop -t 10 well within it, status 0, nothing killed" c_stop
 	check "$F: restarted container keeps its host key" c_restart_key
 	check "$F: a second container gets another host key" c_second_key
 	check "$F: run IMAGE sh -c 'exit 3' exits 3" c_exit3
