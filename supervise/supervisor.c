@@ -403,6 +403,24 @@ sup_forward_signal(struct supervisor *sup, int sig)
 	return false;
 }
 
+/* Starting a service starts what it depends on and was stopped, as
+ * systemd's Requires= does (smbd without samba-dcerpcd answers no share
+ * listing); a disabled dependency stays off, as at boot. The depth bound
+ * only guards against a cycle. */
+static void
+start_with_deps(struct supervisor *sup, struct service *svc, int depth)
+{
+	for (char **d = svc->cfg->depends; *d != NULL && depth < sup->nsvcs;
+	    d++) {
+		struct service *dep = sup_find(sup, *d);
+
+		if (dep != NULL && dep->cfg->enabled && !dep->want_up) {
+			start_with_deps(sup, dep, depth + 1);
+		}
+	}
+	svc_event(svc, EV_START);
+}
+
 int
 sup_start(struct supervisor *sup, struct service *svc, char *err,
     size_t errlen)
@@ -411,7 +429,7 @@ sup_start(struct supervisor *sup, struct service *svc, char *err,
 		snprintf(err, errlen, "vcinit is shutting down");
 		return -1;
 	}
-	svc_event(svc, EV_START);
+	start_with_deps(sup, svc, 0);
 	sup->changed = true;
 	return 0;
 }
