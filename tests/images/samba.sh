@@ -207,8 +207,10 @@ c_samba_vcctl() {
 	wait_for 2 samba_none "$P-samba" ||
 		why "Samba processes left after vcctl stop: $(samba_left "$P-samba")"
 	echo "after vcctl stop smbd and samba-dcerpcd: no Samba process"
-	podman exec "$P-samba" vcctl start samba-dcerpcd || why "vcctl start samba-dcerpcd failed"
+	# starting smbd starts the samba-dcerpcd it depends on
 	podman exec "$P-samba" vcctl start smbd || why "vcctl start smbd failed"
+	podman exec "$P-samba" vcctl status | grep -q '^samba-dcerpcd  *up ' ||
+		why "vcctl start smbd did not start samba-dcerpcd"
 	smbc -L "//$P-samba" -U alice%alice-first >/dev/null || why "no listing after the start"
 	out=$(logs_of "$P-samba" | tail -n +$((mark + 1)))
 	grep 'vcinit: ' <<<"$out"
