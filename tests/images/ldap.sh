@@ -257,7 +257,7 @@ c_ldap_recreate() {
 	ldap_re_run ldap-re1 -e LDAP_ADMIN_PASSWORD=firstpw
 	[ "$(ldap_re_admin firstpw)" = bind=0 ] || why "the first password does not work"
 	ca1=$(podman exec "$P-ldap-re" cat /vcore-shared/ca.pem)
-	pm rm -f -t 10 "$P-ldap-re" >/dev/null || why "podman rm failed"
+	pm rm -f -v -t 10 "$P-ldap-re" >/dev/null || why "podman rm failed"
 	printf 'secondpw\n' >"$W/ldap-admin-pw"
 	ldap_re_run ldap-re2 -v "$W/ldap-admin-pw:/run/secrets/ldap-admin:ro" \
 		-e LDAP_ADMIN_PASSWORD_FILE=/run/secrets/ldap-admin -e LDAP_REQUIRE_TLS=true
@@ -337,7 +337,7 @@ c_ldap_given_tls() {
 		-D "cn=admin,$LDAP_BASE" -w x 2>&1) || { echo "$out"; why "ldaps with the given certificate failed"; }
 	echo "$out"
 	podman exec "$P-ldap-tls" test -e /var/lib/vcore/ldap/tls/ca.key && why "a CA was made anyway"
-	pm rm -f -t 10 "$P-ldap-tls" >/dev/null
+	pm rm -f -v -t 10 "$P-ldap-tls" >/dev/null
 }
 
 # No password in the logs or in what podman inspect shows.

@@ -160,7 +160,7 @@ c_pg_zabbix() {
 c_pg_zabbix_gone() {
 	podman exec "$P-pg" grep ' trust ' "$PG_DATA/pg_hba.conf" ||
 		why "no trust rule to begin with"
-	podman rm -f -t 0 "$P-zabbix" >/dev/null
+	podman rm -f -v -t 0 "$P-zabbix" >/dev/null
 	wait_for 90 podman exec "$P-pg" grep -q '^# zabbix: host zabbix does not resolve' \
 		"$PG_DATA/pg_hba.conf" ||
 		{ podman exec "$P-pg" cat "$PG_DATA/pg_hba.conf"; why "the trust rule stayed"; }
@@ -185,7 +185,7 @@ c_pg_stop() {
 # again, and the password changed by a secret file is the one that works.
 c_pg_recreate() {
 	local out
-	podman rm -f -t 0 "$P-pg" >/dev/null
+	podman rm -f -v -t 0 "$P-pg" >/dev/null
 	printf 'newadminpw\n' >"$W/pg-password"
 	pgt_run "$P-pg" -v "$W/pg-password:/run/secrets/pg:ro" \
 		-e POSTGRES_PASSWORD_FILE=/run/secrets/pg \

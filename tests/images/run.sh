@@ -218,7 +218,7 @@ c_derived() {
 	grep -q 'secret-value' <<<"$out" && why "the secret is in the logs"
 	pm healthcheck run "$P-$F-g" || why "not healthy"
 	# The count is on the volume: a new container on it goes on counting.
-	podman rm -f -t 10 "$P-$F-g" >/dev/null
+	podman rm -f -v -t 10 "$P-$F-g" >/dev/null
 	run_base "$P-$F-g2" "localhost/$P-greeter-$F" -v "$P-$F-gvol:/vcore" \
 		-e GREETER_NAME=again || why "second run failed"
 	wait_for 20 eval 'logs_of "$P-$F-g2" | grep -q "^greeter | Hello, again! (1 greetings so far)"' ||

@@ -262,7 +262,7 @@ c_samba_password_file() {
 # still there and still alice's.
 c_samba_recreate() {
 	local got
-	pm rm -f -t 10 "$P-samba" >/dev/null || why "podman rm failed"
+	pm rm -f -v -t 10 "$P-samba" >/dev/null || why "podman rm failed"
 	samba_run "$P-samba2" -e SAMBA_USER=alice -e SAMBA_PASSWORD=alice-third \
 		-e SAMBA_UID=$SAMBA_UID_T -e SAMBA_GID=$SAMBA_GID_T ||
 		{ logs_of "$P-samba2"; why "smbd did not answer"; }
@@ -322,5 +322,5 @@ checks_samba() {
 	check "samba: no SAMBA_PASSWORD or a bad SAMBA_SHARES stops the boot (78)" c_samba_missing
 	check "samba: memory of the Samba processes" c_samba_memory
 	common_checks samba "$P-samba2" samba-dcerpcd smbd
-	podman rm -f -t 0 "$P-smbc" >/dev/null 2>&1
+	podman rm -f -v -t 0 "$P-smbc" >/dev/null 2>&1
 }

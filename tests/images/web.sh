@@ -214,7 +214,7 @@ c_web_changed() {
 	fi
 	podman exec "$P-web-b" grep -q 443 /etc/nginx/vcore/listen.conf &&
 		why "listen.conf still has 443"
-	podman rm -f -t 10 "$P-web-b" >/dev/null
+	podman rm -f -v -t 10 "$P-web-b" >/dev/null
 }
 
 # Half a TLS setting, or a bad extension, stops the boot (78) naming it.
