@@ -347,26 +347,33 @@ ready_after_spawn(struct service *svc)
 	}
 }
 
+/* The service's exec: readiness in a "vcinit probe" child: its pid, or 0
+ * when it could not start. */
+static pid_t
+spawn_exec_probe(struct service *svc, int64_t timeout_ms)
+{
+	char *specs[2] = { NULL, NULL };
+	char spec[600];
+	pid_t pid;
+
+	snprintf(spec, sizeof(spec), "exec:%s", svc->cfg->ready.target);
+	specs[0] = spec;
+	pid = svc_spawn_probe(svc, specs, timeout_ms);
+	return pid > 0 ? pid : 0;
+}
+
 void
 ready_begin(struct service *svc)
 {
 	const struct svc_config *c = svc->cfg;
-	char *specs[2] = { NULL, NULL };
-	char spec[600];
 
 	switch (c->ready.kind) {
 	case READY_NONE:
 		svc_event(svc, EV_READY);
 		break;
 	case READY_EXEC:
-		snprintf(spec, sizeof(spec), "exec:%s", c->ready.target);
-		specs[0] = spec;
-		svc->probe_pid = svc_spawn_probe(svc, specs,
-		    c->ready_timeout_ms);
+		svc->probe_pid = spawn_exec_probe(svc, c->ready_timeout_ms);
 		svc->probe_is_wait = false;
-		if (svc->probe_pid < 0) {
-			svc->probe_pid = 0;
-		}
 		break;
 	case READY_NOTIFY:
 	case READY_FD:
@@ -403,25 +410,6 @@ on_health_connect(int fd, short revents, void *arg)
 	ready_health_end(arg, connect_error(fd) == 0);
 }
 
-/* An exec: readiness (pg_isready, ldapsearch) runs again in a probe
- * child, as it did at the start: PID 1 only sees its exit status. */
-static bool
-health_exec_start(struct service *svc)
-{
-	char *specs[2] = { NULL, NULL };
-	char spec[600];
-
-	snprintf(spec, sizeof(spec), "exec:%s", svc->cfg->ready.target);
-	specs[0] = spec;
-	svc->health_pid = svc_spawn_probe(svc, specs, HEALTH_CHECK_TIMEOUT_MS);
-	if (svc->health_pid < 0) {
-		svc->health_pid = 0;
-		svc->health_ok = false;
-		return false;
-	}
-	return true;
-}
-
 bool
 ready_health_start(struct service *svc)
 {
@@ -431,7 +419,12 @@ ready_health_start(struct service *svc)
 	svc->health_at_ms = clock_mono_ms();
 	svc->health_ok = true;
 	if (r->kind == READY_EXEC) {
-		return health_exec_start(svc);
+		/* Again in a probe child, as at the start (pg_isready,
+		 * ldapsearch): PID 1 only sees its exit status. */
+		svc->health_pid = spawn_exec_probe(svc,
+		    HEALTH_CHECK_TIMEOUT_MS);
+		svc->health_ok = svc->health_pid > 0;
+		return svc->health_pid > 0;
 	}
 	if (r->kind != READY_TCP && r->kind != READY_UNIX) {
 		return false;
@@ -451,6 +444,14 @@ ready_health_start(struct service *svc)
 	return false;
 }
 
+static void
+health_answered(struct service *svc, bool ok)
+{
+	svc->health_ok = ok;
+	svc->health_at_ms = clock_mono_ms();
+	sup_health_check_over(svc->sup);
+}
+
 void
 ready_health_end(struct service *svc, bool ok)
 {
@@ -466,16 +467,12 @@ ready_health_end(struct service *svc, bool ok)
 		(void)kill(-svc->health_pid, SIGKILL);
 		svc->health_pid = 0;
 	}
-	svc->health_ok = ok;
-	svc->health_at_ms = clock_mono_ms();
-	sup_health_check_over(svc->sup);
+	health_answered(svc, ok);
 }
 
 void
 ready_health_exited(struct service *svc, int status)
 {
 	svc->health_pid = 0;
-	svc->health_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	svc->health_at_ms = clock_mono_ms();
-	sup_health_check_over(svc->sup);
+	health_answered(svc, WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }

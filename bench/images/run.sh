@@ -15,7 +15,7 @@
 # bench-images builds them). Environment: REPS (default 5: timings are
 # medians), IDLE_SECONDS (default 30).
 set -u
-. "$(dirname "$0")/../../tests/images/lib.sh"
+. "$(dirname "$0")/lib.sh"
 REPS=${REPS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 OLD=localhost/vcore-bench/old-recipe:latest
@@ -31,12 +31,6 @@ BASE[ubuntu]=localhost/debian:bookworm
 BASE[old]=localhost/debian:bookworm
 BASE[floor]=localhost/debian:bookworm
 declare -A R		# R[subject.metric]: the figures of the table
-
-say() { echo "bench-images: $*" >&2; }
-die() { say "$*"; exit 1; }
-
-# median of the numbers on stdin
-median() { sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
 
 # The comparison images: rebuilt only when their files change (podman's
 # layer cache); they keep fixed names so that the cache survives the run.
@@ -108,16 +102,6 @@ one_run() {
 	podman rm -f -v "$name" >/dev/null 2>&1
 }
 
-# The processes of a container: those in the PID namespace of its PID 1.
-container_pids() {
-	local pid1 ns p
-	pid1=$(podman inspect --format '{{.State.Pid}}' "$1")
-	ns=$(readlink "/proc/$pid1/ns/pid")
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
-	done
-}
-
 # memory NAME: "PSS USS" in kB, summed over the container's processes.
 memory() {
 	local p
@@ -177,10 +161,7 @@ sizes() {
 
 # ---- the report ----
 
-mb() { awk -v v="$1" -v d="$2" 'BEGIN { if (v == "") print "-"; else printf "%.2f", v / d }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
 worse() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
-verdict() { awk "BEGIN { exit !($1) }" && echo yes || echo NO; }
 
 row() {	# LABEL ALPINE UBUNTU OLD FLOOR RATIO TARGET MET
 	printf '%-34s %12s %12s %12s %10s %9s  %-28s %s\n' "$@"

@@ -17,19 +17,13 @@
 # Environment: REPS (default 3: timings are medians). Arguments: the images
 # (default: ldap postgres samba web).
 set -u
-. "$(dirname "$0")/../../tests/images/lib.sh"
+. "$(dirname "$0")/lib.sh"
 REPS=${REPS:-3}
 IMAGES=${*:-ldap postgres samba web}
 OLD_BASE=localhost/vcore-bench/old-recipe:latest
 PW=bench-Pw-8		# every password of the bench (not a secret)
 declare -A R		# R[image.subject.metric]: the figures of the tables
 declare -A SUBJECT_NAME=([v]=vcore [o]="old recipe" [f]=floor)
-
-say() { echo "bench-images: $*" >&2; }
-die() { say "$*"; exit 1; }
-
-# median of the numbers on stdin
-median() { sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
 
 vcore_image() { echo "$REGISTRY/vcore/$1:$VERSION"; }
 old_image() { echo "localhost/vcore-bench/old-$1:latest"; }
@@ -230,16 +224,6 @@ one_run() {
 
 # ---- memory ----
 
-# The processes of a container: those in the PID namespace of its PID 1.
-container_pids() {
-	local pid1 ns p
-	pid1=$(podman inspect --format '{{.State.Pid}}' "$1")
-	ns=$(readlink "/proc/$pid1/ns/pid")
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
-	done
-}
-
 # alone PID...: "PID KB" for each process: its PSS as if the container were
 # alone on the machine, every page it maps shared only among the PIDs given
 # (pagemap's frame numbers, root only). The kernel's PSS splits a page
@@ -340,9 +324,6 @@ idle() {
 
 # ---- the report ----
 
-mb() { awk -v v="$1" 'BEGIN { if (v == "") print "-"; else printf "%.2f", v / 1024 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
-verdict() { awk "BEGIN { exit !($1) }" && echo yes || echo NO; }
 met=0 missed=0
 
 row() {	# LABEL VCORE OLD FLOOR RATIO TARGET MET
@@ -385,22 +366,22 @@ report_image() {
 	# (never below the kernel's, which splits pages with other containers
 	# of the same layers); the kernel's without python3.
 	v=$(alone_or_pss "$img.v.own") o=$(alone_or_pss "$img.o.own")
-	target "PSS, vcore's own / the recipe's (MB)" "$(mb "$v")" "$(mb "$o")" "-" "$(ratio "$v" "$o")" \
+	target "PSS, vcore's own / the recipe's (MB)" "$(mb "$v" 1024)" "$(mb "$o" 1024)" "-" "$(ratio "$v" "$o")" \
 		"< 2 MB (2048 kB)" "$v < 2048"
 	row "  vcinit / agent / vcsshd (kB)" "${R[$img.v.split]}" "" "" "" "" ""
 	v=${R[$img.v.own_pss]} o=${R[$img.o.own_pss]}
-	row "  the same, kernel's PSS (MB)" "$(mb "$v")" "$(mb "$o")" "-" "$(ratio "$v" "$o")" "(reported)" ""
+	row "  the same, kernel's PSS (MB)" "$(mb "$v" 1024)" "$(mb "$o" 1024)" "-" "$(ratio "$v" "$o")" "(reported)" ""
 	v=${R[$img.v.own_uss]} o=${R[$img.o.own_uss]}
-	row "  the same, USS (MB)" "$(mb "$v")" "$(mb "$o")" "-" "$(ratio "$v" "$o")" "(reported)" ""
+	row "  the same, USS (MB)" "$(mb "$v" 1024)" "$(mb "$o" 1024)" "-" "$(ratio "$v" "$o")" "(reported)" ""
 	v=$(alone_or_pss "$img.v.daemon") o=$(alone_or_pss "$img.o.daemon") f=$(alone_or_pss "$img.f.daemon")
-	row "PSS, the daemon's processes (MB)" "$(mb "$v")" "$(mb "$o")" "$(mb "$f")" "$(ratio "$v" "$o")" "(reported)" ""
+	row "PSS, the daemon's processes (MB)" "$(mb "$v" 1024)" "$(mb "$o" 1024)" "$(mb "$f" 1024)" "$(ratio "$v" "$o")" "(reported)" ""
 	v=${R[$img.v.daemon_uss]} o=${R[$img.o.daemon_uss]} f=${R[$img.f.daemon_uss]}
-	row "  the same, USS (MB)" "$(mb "$v")" "$(mb "$o")" "$(mb "$f")" "$(ratio "$v" "$o")" "(reported)" ""
+	row "  the same, USS (MB)" "$(mb "$v" 1024)" "$(mb "$o" 1024)" "$(mb "$f" 1024)" "$(ratio "$v" "$o")" "(reported)" ""
 	# The daemon's libraries count for it alone under vcore (static
 	# programs share none), and are split with sshd and zabbix_agentd under
 	# the old recipe: the whole container says what it costs.
 	v=$(alone_or_pss "$img.v.all") o=$(alone_or_pss "$img.o.all") f=$(alone_or_pss "$img.f.all")
-	row "PSS, the whole container (MB)" "$(mb "$v")" "$(mb "$o")" "$(mb "$f")" "$(ratio "$v" "$o")" "(reported)" ""
+	row "PSS, the whole container (MB)" "$(mb "$v" 1024)" "$(mb "$o" 1024)" "$(mb "$f" 1024)" "$(ratio "$v" "$o")" "(reported)" ""
 	row "processes, own + the daemon's" "${R[$img.v.own_n]} + ${R[$img.v.daemon_n]}" \
 		"${R[$img.o.own_n]} + ${R[$img.o.daemon_n]}" "${R[$img.f.daemon_n]}" "" "" ""
 }

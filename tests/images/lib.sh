@@ -109,6 +109,17 @@ run_base() {
 		"$@" "$image" >/dev/null
 }
 
+# container_pids NAME: the processes of a container (those in the PID
+# namespace of its PID 1).
+container_pids() {
+	local pid1 ns p
+	pid1=$(podman inspect --format '{{.State.Pid}}' "$1")
+	ns=$(readlink "/proc/$pid1/ns/pid")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
+	done
+}
+
 # wait_login NAME SECONDS: until root can log in.
 wait_login() {
 	wait_for "$2" ssh_port "$(port "$1" 22)" /dev/null true
