@@ -45,7 +45,8 @@
 	CFG_STR("restart_delay", "100ms", 0), \
 	CFG_STR("restart_max_delay", "30s", 0), \
 	CFG_STR("restart_reset", "10s", 0), \
-	CFG_BOOL("enabled", cfg_true, 0)
+	CFG_BOOL("enabled", cfg_true, 0), \
+	CFG_STR_LIST("enabled_if", NULL, CFGF_NODEFAULT)
 
 static cfg_opt_t service_opts[] = {
 	SVC_SHARED_OPTS,
@@ -388,6 +389,24 @@ check_environment(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* "NAME", "NAME=a|b" or "NAME!=a|b": see config_condition_holds. */
+static int
+check_enabled_if(cfg_t *cfg, cfg_opt_t *opt)
+{
+	note_line(cfg);
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *c = cfg_opt_getnstr(opt, i);
+		size_t len = strcspn(c, "!=");
+
+		if (!is_env_name(c, len) || (c[len] == '!' && c[len + 1] != '=')) {
+			cfg_error(cfg, "enabled_if: '%.40s' is not NAME, "
+			    "NAME=value|value or NAME!=value|value", c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 check_user(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -476,6 +495,7 @@ check_for(const char *name)
 		{ "umask", check_umask }, { "ready", check_ready },
 		{ "wait_for", check_wait_for }, { "environment",
 		check_environment }, { "user", check_user },
+		{ "enabled_if", check_enabled_if },
 		{ "group", check_group },
 	};
 
@@ -1017,6 +1037,7 @@ svc_free_fields(struct svc_config *s)
 	free_list(s->depends);
 	free(s->ready.target);
 	free_list(s->wait_for);
+	free_list(s->enabled_if);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1111,6 +1132,46 @@ copy_limits(cfg_t *sec, struct svc_config *s)
 	}
 }
 
+/*
+ * One enabled_if condition against the environment vcinit resolved (the
+ * container's, secrets and env.d): "NAME" holds when NAME is set and not
+ * empty, "NAME=a|b" when it is one of the values, "NAME!=a|b" when it is
+ * none of them (unset counts as empty). systemd's ConditionEnvironment=,
+ * with alternatives: one image can then carry the services of several
+ * roles and its environment picks them.
+ */
+bool
+config_condition_holds(const char *cond)
+{
+	size_t len = strcspn(cond, "!=");
+	char name[128];
+	const char *value, *alt;
+	bool negate = cond[len] == '!';
+
+	if (len >= sizeof(name)) {
+		return false;
+	}
+	memcpy(name, cond, len);
+	name[len] = '\0';
+	value = getenv(name);
+	value = value != NULL ? value : "";
+	if (cond[len] == '\0') {
+		return value[0] != '\0';
+	}
+	alt = cond + len + (negate ? 2 : 1);
+	for (;;) {
+		size_t n = strcspn(alt, "|");
+
+		if (strlen(value) == n && strncmp(value, alt, n) == 0) {
+			return !negate;
+		}
+		if (alt[n] == '\0') {
+			return negate;
+		}
+		alt += n + 1;
+	}
+}
+
 /* Copies the options every service has (built-in ones included). */
 static void
 copy_shared(cfg_t *sec, struct svc_config *s)
@@ -1132,8 +1193,15 @@ copy_shared(cfg_t *sec, struct svc_config *s)
 	s->type = SVC_LONGRUN;
 	s->ready.kind = READY_NONE;
 	s->ready.fd = -1;
+	s->enabled_if = copy_list(sec, "enabled_if");
 	if (!s->enabled) {
 		s->disabled_why = "enabled = false";
+	}
+	for (int i = 0; s->enabled && s->enabled_if[i] != NULL; i++) {
+		if (!config_condition_holds(s->enabled_if[i])) {
+			s->enabled = false;
+			s->disabled_why = s->enabled_if[i];
+		}
 	}
 }
 
@@ -1558,6 +1626,7 @@ config_add_command(struct vc_config *c, const char *name, char *const *argv,
 	s->environment = calloc(1, sizeof(char *));
 	s->depends = calloc(1, sizeof(char *));
 	s->wait_for = calloc(1, sizeof(char *));
+	s->enabled_if = calloc(1, sizeof(char *));
 	s->home = strdup("/root");
 	s->restart = RESTART_NEVER;
 	s->type = SVC_LONGRUN;

@@ -83,6 +83,7 @@ struct svc_config {
 	enum svc_log log;
 	bool enabled;
 	const char *disabled_why;	/* static text when !enabled */
+	char **enabled_if;	/* "NAME", "NAME=a|b", "NAME!=a|b", all hold */
 	int64_t restart_delay_ms;	/* the first backoff step after the */
 	int64_t restart_max_delay_ms;	/* immediate restart, and the cap */
 	int64_t restart_reset_ms;	/* up this long: the backoff resets */
@@ -153,6 +154,7 @@ bool config_svc_equal(const struct svc_config *a, const struct svc_config *b);
  */
 int config_parse_ready(const char *text, struct ready_spec *out, char *err,
     size_t errlen);
+bool config_condition_holds(const char *cond);
 int config_check_wait_for(const char *text, char *err, size_t errlen);
 int config_parse_size(const char *text, int64_t *bytes, char *err,
     size_t errlen);

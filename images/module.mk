@@ -3,7 +3,8 @@
 #   make images         build images/alpine-base and images/ubuntu-base, then
 #                       the service images FROM ubuntu-base, with podman,
 #                       tagged $(REGISTRY)/vcore/NAME:$(VERSION) and :latest
-#   make image-NAME     one service image (ldap, postgres, samba, web)
+#   make image-NAME     one service image (ldap, postgres, samba, web,
+#                       software, user, slurm, jupyter), FROM its base
 #   make publish        the same, then push both tags of both to $(REGISTRY)
 #   make check-images   build on local bases, run them as an administrator
 #                       would, publish to a local registry, pull cold
@@ -45,14 +46,21 @@ define image-build
 		-t $(REGISTRY)/vcore/$(1)-base:latest .
 endef
 
-# The service images (images/NAME, built from their own folder FROM the
-# Ubuntu base, as `docker build images/NAME` would).
-SERVICE_IMAGES := ldap postgres samba web
+# The service images (images/NAME, built from their own folder as
+# `docker build images/NAME` would), in build order: each FROM the Ubuntu
+# base but the research chain, where software is the common layer of user
+# and slurm, and jupyter builds on user.
+SERVICE_IMAGES := ldap postgres samba web software user slurm jupyter
+BASE_OF_software := ubuntu-base
+BASE_OF_user := software
+BASE_OF_slurm := software
+BASE_OF_jupyter := user
+base-of = $(or $(BASE_OF_$(1)),ubuntu-base)
 
 # service-build NAME
 define service-build
 	podman build --format docker --timestamp $(IMAGE_EPOCH) \
-		--build-arg BASE=$(REGISTRY)/vcore/ubuntu-base:$(VERSION) \
+		--build-arg BASE=$(REGISTRY)/vcore/$(call base-of,$(1)):$(VERSION) \
 		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(IMAGE_REVISION) \
 		--build-arg SOURCE=$(IMAGE_SOURCE) \
 		-t $(REGISTRY)/vcore/$(1):$(VERSION) \
@@ -77,7 +85,7 @@ images: images-setup
 		$(REGISTRY)/vcore/ubuntu-base:$(VERSION) \
 		$(SERVICE_IMAGES:%=$(REGISTRY)/vcore/%:$(VERSION))
 
-# One service image, FROM the Ubuntu base already built: make image-ldap
+# One service image, FROM its base already built: make image-ldap
 $(SERVICE_IMAGES:%=image-%): image-%: images-setup
 	$(call service-build,$*)
 

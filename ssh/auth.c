@@ -18,6 +18,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,11 +101,68 @@ in_list(char **list, const char *name)
 	return false;
 }
 
+/*
+ * Users and groups the files lack come from the C library: LDAP's, through
+ * nslcd. The static musl vcsshd cannot load NSS modules but asks nscd's
+ * socket (unscd in the user image); a glibc build asks NSS. Only the
+ * connection's own process asks: the listener and PID 1 never wait on a
+ * directory server.
+ */
+static int
+nss_user(const char *name, struct userdb_user *u)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	int n = USERDB_MAX_GROUPS;
+	const char *shell;
+
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &found) != 0 ||
+	    found == NULL) {
+		return -1;
+	}
+	shell = pw.pw_shell != NULL && pw.pw_shell[0] != '\0' ? pw.pw_shell
+	    : "/bin/sh";
+	memset(u, 0, sizeof(*u));
+	if (snprintf(u->name, sizeof(u->name), "%s", pw.pw_name) >=
+	    (int)sizeof(u->name) || pw.pw_dir == NULL || pw.pw_dir[0] != '/' ||
+	    snprintf(u->home, sizeof(u->home), "%s", pw.pw_dir) >=
+	    (int)sizeof(u->home) || snprintf(u->shell, sizeof(u->shell), "%s",
+	    shell) >= (int)sizeof(u->shell)) {
+		return -1;
+	}
+	u->uid = pw.pw_uid;
+	u->gid = pw.pw_gid;
+	/* The primary group comes first; past the cap the rest is dropped,
+	 * as the files' reader does. */
+	if (getgrouplist(u->name, u->gid, u->groups, &n) == -1 &&
+	    n < USERDB_MAX_GROUPS) {
+		n = 1;
+		u->groups[0] = u->gid;
+	}
+	u->ngroups = n < USERDB_MAX_GROUPS ? n : USERDB_MAX_GROUPS;
+	return 0;
+}
+
+static int
+group_id(const struct sshd_config *cfg, const char *name, gid_t *gid)
+{
+	struct group gr, *found = NULL;
+	char err[160], buf[8192];
+
+	if (userdb_group(cfg->group_file, name, gid, err, sizeof(err)) == 0) {
+		return 0;
+	}
+	if (getgrnam_r(name, &gr, buf, sizeof(buf), &found) != 0 ||
+	    found == NULL) {
+		return -1;
+	}
+	*gid = gr.gr_gid;
+	return 0;
+}
+
 bool
 sshd_user_allowed(const struct sshd_config *cfg, const struct userdb_user *u)
 {
-	char err[160];
-
 	if (strcmp(u->name, "root") == 0 || in_list(cfg->allow_users,
 	    u->name)) {
 		return true;
@@ -113,8 +171,7 @@ sshd_user_allowed(const struct sshd_config *cfg, const struct userdb_user *u)
 	    cfg->allow_groups[i] != NULL; i++) {
 		gid_t gid;
 
-		if (userdb_group(cfg->group_file, cfg->allow_groups[i], &gid,
-		    err, sizeof(err)) == -1) {
+		if (group_id(cfg, cfg->allow_groups[i], &gid) == -1) {
 			continue;
 		}
 		for (int k = 0; k < u->ngroups; k++) {
@@ -145,7 +202,8 @@ lookup_user(struct sshd_conn *conn, const char *name)
 	if (!valid_user_name(name)) {
 		why = "not a valid user name";
 	} else if (userdb_user(conn->cfg->passwd_file, conn->cfg->group_file,
-	    name, &conn->user, err, sizeof(err)) == -1) {
+	    name, &conn->user, err, sizeof(err)) == -1 &&
+	    nss_user(name, &conn->user) == -1) {
 		why = errno == ENOENT || strncmp(err, "unknown", 7) == 0
 		    ? "no such user" : err;
 	} else if (!sshd_user_allowed(conn->cfg, &conn->user)) {

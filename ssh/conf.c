@@ -42,17 +42,32 @@ dup_opt(cfg_t *sec, const char *name)
 	return v != NULL ? strdup(v) : NULL;
 }
 
+/* A list of names: each entry may hold several, separated by spaces or
+ * commas, so that one "${VAR}" can carry them; empty ones are dropped. */
 static char **
-dup_list(cfg_t *sec, const char *name)
+dup_names(cfg_t *sec, const char *name)
 {
-	unsigned n = cfg_size(sec, name);
-	char **list = calloc(n + 1, sizeof(char *));
+	unsigned n = cfg_size(sec, name), count = 0;
+	char **list;
 
-	if (list == NULL) {
-		return NULL;
-	}
 	for (unsigned i = 0; i < n; i++) {
-		list[i] = strdup(cfg_getnstr(sec, name, i));
+		for (const char *p = cfg_getnstr(sec, name, i); *p != '\0';
+		    p += strcspn(p, " ,\t")) {
+			p += strspn(p, " ,\t");
+			count += *p != '\0';
+		}
+	}
+	list = calloc(count + 1, sizeof(char *));
+	count = 0;
+	for (unsigned i = 0; list != NULL && i < n; i++) {
+		const char *p = cfg_getnstr(sec, name, i);
+
+		while (*(p += strspn(p, " ,\t")) != '\0') {
+			size_t len = strcspn(p, " ,\t");
+
+			list[count++] = strndup(p, len);
+			p += len;
+		}
 	}
 	return list;
 }
@@ -120,8 +135,8 @@ copy_section(cfg_t *sec, struct where *w, struct sshd_config *cfg)
 	if (cfg->port < 1 || cfg->port > 65535) {
 		conf_error(w, "port", "not within 1..65535");
 	}
-	cfg->allow_users = dup_list(sec, "allow_users");
-	cfg->allow_groups = dup_list(sec, "allow_groups");
+	cfg->allow_users = dup_names(sec, "allow_users");
+	cfg->allow_groups = dup_names(sec, "allow_groups");
 	cfg->keys_file = dup_opt(sec, "authorized_keys_file");
 	cfg->keys_command = dup_opt(sec, "authorized_keys_command");
 	cfg->create_home = cfg_getbool(sec, "create_home");

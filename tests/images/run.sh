@@ -310,7 +310,7 @@ c_docker() {
 }
 
 main() {
-	local what="${*:-alpine ubuntu publish docker ldap postgres samba web}" s
+	local what="${*:-alpine ubuntu publish docker ldap postgres samba web software user slurm jupyter}" s
 	make_network || { echo "could not create the network $NET" >&2; exit 1; }
 	for s in $what; do
 		case $s in
@@ -326,11 +326,11 @@ main() {
 			else
 				echo "skip docker CLI: no docker command here (podman alone was used)"
 			fi ;;
-		ldap | postgres | samba | web)
+		ldap | postgres | samba | web | software | user | slurm | jupyter)
 			# shellcheck source=/dev/null
 			. "$TOP/tests/images/$s.sh"
 			"checks_$s" ;;
-		*) echo "usage: $0 [alpine] [ubuntu] [publish] [docker] [ldap] [postgres] [samba] [web]" >&2
+		*) echo "usage: $0 [alpine] [ubuntu] [publish] [docker] [ldap] [postgres] [samba] [web] [software] [user] [slurm] [jupyter]" >&2
 			exit 64 ;;
 		esac
 	done
