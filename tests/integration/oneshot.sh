@@ -14,7 +14,8 @@ service retry "type = oneshot" 'restart = on-failure' 'restart_delay = "50ms"' \
 	"command = {\"/bin/sh\", \"-c\", \"echo x >> $T/tries; [ \$(wc -l < $T/tries) -ge 3 ]\"}"
 start_vcinit
 wait_state 5 app up || fail "app did not start"
-grep -q 'app | prepared' "$T/out" || fail "app started before setup finished"
+# The line reaches vcinit's output a moment after app is up.
+wait_for 5 grep -q 'app | prepared' "$T/out" || fail "app started before setup finished"
 wait_state 5 setup done || fail "setup not done"
 wait_state 5 broken failed || fail "broken not failed: $(ctl status)"
 has_state blocked waiting || fail "blocked should still wait"
