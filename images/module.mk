@@ -8,6 +8,9 @@
 #   make publish        the same, then push both tags of both to $(REGISTRY)
 #   make check-images   build on local bases, run them as an administrator
 #                       would, publish to a local registry, pull cold
+#   make check-stack    the whole Virtual Core (compose.yaml) with
+#                       podman-compose, used as its users would
+#   make bench-stack    its start, memory and stop
 #   make bench-images   size, first login, PSS, stop time, wake-ups against
 #                       the old recipe and podman's floor; then each service
 #                       image against its daemon under the old recipe and
@@ -68,7 +71,8 @@ define service-build
 
 endef
 
-.PHONY: images images-setup publish check-images bench-images \
+.PHONY: images images-setup publish check-images bench-images check-stack \
+	bench-stack \
 	$(SERVICE_IMAGES:%=image-%)
 
 # Podman always; the local bases only when asked for by name.
@@ -114,3 +118,20 @@ bench-images:
 	@VERSION=$(VERSION) timeout -k 10 1200 bench/images/run.sh
 	@scripts/deps.sh clients
 	@VERSION=$(VERSION) timeout -k 10 900 bench/images/services.sh
+
+# The whole Virtual Core (compose.yaml) with podman-compose on the images
+# built with the local bases, used as its users would (tests/stack/run.sh).
+check-stack:
+	@scripts/images-setup.sh
+	@scripts/deps.sh stack
+	@command -v zabbix_get >/dev/null || scripts/deps.sh zabbix
+	$(MAKE) images $(IMAGES_LOCAL)
+	@VERSION=$(VERSION) timeout -k 10 1800 tests/stack/run.sh
+
+# compose up to every service healthy, the stack's memory and vcore's share
+# of it, compose down (bench/stack/run.sh).
+bench-stack:
+	@scripts/images-setup.sh
+	@scripts/deps.sh stack
+	$(MAKE) images $(IMAGES_LOCAL)
+	@VERSION=$(VERSION) timeout -k 10 1800 bench/stack/run.sh

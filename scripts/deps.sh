@@ -10,6 +10,7 @@
 #   zabbix  zabbix_get and zabbix_agentd 6.0 (agent tests)
 #   zabbix-server  a real Zabbix server and PostgreSQL (make check-zabbix)
 #   clients the service images' clients on the host (make bench-images)
+#   stack   podman-compose and the stack's clients (make check-stack)
 set -eu
 
 debian_pkgs() {
@@ -24,6 +25,7 @@ debian_pkgs() {
 		ssh-audit tmux ;;
 	zabbix) echo zabbix-proxy-sqlite3 zabbix-agent zabbix-agent2 ;;
 	clients) echo ldap-utils postgresql-client smbclient curl python3 ;;
+	stack) echo podman-compose postgresql-client openssh-client python3 ;;
 	zabbix-server) echo zabbix-server-pgsql postgresql ;;
 	*) echo "deps.sh: unknown profile $1" >&2; exit 64 ;;
 	esac
@@ -41,6 +43,7 @@ alpine_pkgs() {
 	zabbix) echo zabbix-utils zabbix-agent zabbix-agent2 ;;
 	zabbix-server) echo zabbix-server-pgsql postgresql ;;
 	clients) echo openldap-clients postgresql-client samba-client curl python3 ;;
+	stack) echo podman-compose postgresql-client openssh-client python3 ;;
 	*) echo "deps.sh: unknown profile $1" >&2; exit 64 ;;
 	esac
 }
