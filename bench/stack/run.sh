@@ -16,11 +16,11 @@
 # would pick, the old recipe (supervisord + OpenSSH + zabbix_agentd) in each
 # container, is measured per image by make bench-images (36-38 MB of PSS
 # each there); its row here is that figure times the containers.
-# Environment: REPS (default 2) warm starts; OLD_RECIPE_MB (default 37).
+# Environment: REPS (default 3) warm starts; OLD_RECIPE_MB (default 37).
 . "$(dirname "$0")/../images/lib.sh"
 . "$TOP/tests/stack/lib.sh"
 
-REPS=${REPS:-2}
+REPS=${REPS:-3}
 OLD_RECIPE_MB=${OLD_RECIPE_MB:-37}
 
 say() { echo "bench-stack: $*" >&2; }
@@ -90,7 +90,7 @@ main() {
 		END { print m, v, t, n }' "$W/memory")
 
 	echo
-	echo "== the Virtual Core: $n containers ($SERVICES), podman-compose $(podman-compose version 2>/dev/null | awk '/podman-compose version/ {print $3}')"
+	echo "== the Virtual Core: $n containers ($SERVICES), $(podman-compose version 2>/dev/null | awk '/version/ {v = $NF} END {print "podman-compose", v}')"
 	printf '%-10s %12s %16s %12s\n' container "vcore PSS" "vcore alone" "all PSS"
 	awk '{ printf "%-10s %9.2f MB %13.2f MB %9.2f MB\n", $1, $2 / 1024, $3 / 1024, $4 / 1024 }' "$W/memory"
 	printf '%-10s %9.2f MB %16s %9.2f MB  (vcore %.1f%% of the stack)\n' total \

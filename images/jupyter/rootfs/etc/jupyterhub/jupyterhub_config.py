@@ -12,7 +12,6 @@ import glob
 import grp
 import os
 import pwd
-import socket
 import time
 
 from jupyterhub.auth import PAMAuthenticator
@@ -148,31 +147,36 @@ c.JupyterHub.cleanup_proxy = True
 
 db_url = env('JUPYTERHUB_DB_URL') or 'sqlite:///' + DATA + '/jupyterhub.sqlite'
 c.JupyterHub.db_url = db_url
+c.JupyterHub.db_kwargs = {}
 if env('JUPYTERHUB_DB_PASSWORD'):
     c.JupyterHub.db_kwargs = {'connect_args': {'password': env('JUPYTERHUB_DB_PASSWORD')}}
 
 
 def wait_for_database(url, limit_s=60):
-    """A PostgreSQL server may start after this container (compose does not
-    order them): wait for its port rather than fail and be restarted."""
+    """A PostgreSQL server may start after this container, and admit it only
+    once its next round has resolved this container's name into pg_hba.conf
+    (compose orders neither): log in as the Hub will, and wait until that
+    works rather than fail and be restarted."""
+    import sqlalchemy
     from sqlalchemy.engine.url import make_url
-    u = make_url(url)
-    if not u.drivername.startswith('postgresql') or not u.host:
+    if not make_url(url).drivername.startswith('postgresql'):
         return
-    where = (u.host, u.port or 5432)
+    engine = sqlalchemy.create_engine(url, **c.JupyterHub.db_kwargs)
     deadline = time.monotonic() + limit_s
-    said = False
+    said = None
     while True:
         try:
-            socket.create_connection(where, timeout=2).close()
-            return
-        except OSError as e:
+            engine.connect().close()
+            break
+        except sqlalchemy.exc.OperationalError as e:
+            why = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
             if time.monotonic() > deadline:
-                raise SystemExit('jupyterhub: the database at %s:%d does not answer: %s' % (where + (e,)))
-            if not said:
-                print('jupyterhub: waiting for the database at %s:%d' % where, flush=True)
-                said = True
+                raise SystemExit('jupyterhub: cannot use the database: %s' % why)
+            if why != said:
+                print('jupyterhub: waiting for the database: %s' % why, flush=True)
+                said = why
             time.sleep(1)
+    engine.dispose()
 
 
 wait_for_database(db_url)
