@@ -232,13 +232,15 @@ jpt_token() {
 
 # jpt_run NAME [PODMAN RUN OPTIONS...]: a jupyter container as an
 # administrator of the stack starts one: LDAP by LDAP_DOMAIN (LDAP_URI's
-# default ldap://ldap), the CA from the shared volume, the shared homes on
-# $P-home, the Hub's port published on loopback; no SLURM (the user
-# image's SLURM_ROLE=client would wait for a controller's munge key).
+# default ldap://ldap), the CA from the shared volume, homes on a volume of
+# its own ($P-jup-home: the user checks of the same run leave a
+# /home/alice on $P-home), the Hub's port published on loopback; no SLURM
+# (the user image's SLURM_ROLE=client would wait for a controller's munge
+# key).
 jpt_run() {
 	local name=$1; shift
 	run_base "$name" "$JUP_IMAGE" -p 127.0.0.1::8000 \
-		-v "$P-home:/home" -v "$P-shared:/vcore-shared:ro" \
+		-v "$P-jup-home:/home" -v "$P-shared:/vcore-shared:ro" \
 		-e LDAP_DOMAIN=example.org -e SLURM_ROLE=none "$@"
 }
 

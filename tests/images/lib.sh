@@ -151,6 +151,13 @@ check() {
 	return 0
 }
 
+# summary: the failed checks' names and the count; 0 when none failed.
+summary() {
+	[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
 # why TEXT: ends the check as failed, with its reason.
 why() { echo "$*"; exit 1; }
 

@@ -334,9 +334,7 @@ main() {
 			exit 64 ;;
 		esac
 	done
-	[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	summary
 }
 
 main "$@"

@@ -59,6 +59,27 @@ slurm_job_node() {
 		sed -n 's/^ *NodeList=\([^ ]*\).*/\1/p'
 }
 
+# slurm_refused_node CONTROLLER NODE NODENAME: a node with another munge
+# key than the controller's: the controller's log has the munge error and
+# an authentication error from the node's address, the node's log says
+# its key may not be the controller's, and it never joined. In a check.
+slurm_refused_node() {
+	local ctl=$1 node=$2 addr out
+	addr=$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$node")
+	echo "$3 is $addr"
+	wait_for 120 eval "logs_of $ctl | grep -q '\\[$addr\\]:.*Protocol authentication error'" ||
+		why "no authentication error for $addr in the controller's log"
+	out=$(logs_of "$ctl")
+	grep -F "[$addr]" <<<"$out" | tail -n 3
+	grep -q 'Munge decode failed: Invalid credential' <<<"$out" ||
+		why "the controller's log has no 'Munge decode failed'"
+	wait_for 90 eval "logs_of $node | grep -q 'is not the controller.s'" ||
+		{ logs_of "$node" | tail -n 20; why "$3's log does not say its key may differ"; }
+	logs_of "$node" | grep 'is not the controller' | tail -n 1
+	podman exec "$ctl" sinfo -h -N -o %N | grep -qx "$3" && why "$3 joined"
+	return 0
+}
+
 # ---- this file's containers ----
 
 # slurmt_run NAME HOSTNAME [PODMAN RUN OPTIONS...]: a container of the
@@ -235,28 +256,18 @@ c_slurm_alice() {
 # node never joins and its log says what to look at. The key's mode 0644
 # draws a warning; the node's copy is 0400 all the same.
 c_slurm_badkey() {
-	local addr out
+	local out
 	head -c 1024 /dev/urandom >"$W/bad-munge.key"
 	chmod 0644 "$W/bad-munge.key"
 	slurmt_run "$P-node3" node3 -e SLURM_CONTROLLER=ctl \
 		-v "$W/bad-munge.key:/keys/munge.key:ro" -e MUNGE_KEY_FILE=/keys/munge.key ||
 		why "podman run failed"
-	addr=$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$P-node3")
-	echo "node3 is $addr"
-	wait_for 90 eval "logs_of $P-ctl | grep -q '\\[$addr\\]:.*Protocol authentication error'" ||
-		why "no authentication error for $addr in the controller's log"
-	out=$(logs_of "$P-ctl")
-	grep -F "[$addr]" <<<"$out" | tail -n 3
-	grep -q 'Munge decode failed: Invalid credential' <<<"$out" ||
-		why "the controller's log has no 'Munge decode failed'"
-	wait_for 90 eval "logs_of $P-node3 | grep -q 'is not the controller.s'" ||
-		{ logs_of "$P-node3" | tail -n 20; why "node3's log does not say its key may differ"; }
+	slurm_refused_node "$P-ctl" "$P-node3" node3
 	out=$(logs_of "$P-node3")
-	grep -E 'can be read by others|is not the controller|failed to fetch' <<<"$out" | tail -n 4
+	grep -E 'can be read by others|failed to fetch' <<<"$out" | tail -n 2
 	grep -q 'can be read by others' <<<"$out" || why "no warning about the key's mode"
 	[ "$(podman exec "$P-node3" stat -c %a /etc/munge/munge.key)" = 400 ] ||
 		why "node3's installed key is not 0400"
-	podman exec "$P-ctl" sinfo -h -N -o %N | grep -q node3 && why "node3 joined"
 	podman rm -f -v -t 10 "$P-node3" >/dev/null
 	return 0
 }
