@@ -38,9 +38,12 @@ up_ready() {
 # followed meanwhile, and "killed" is printed for each vcinit that did not
 # log its exit with status 0.
 down_timed() {
-	local s start ms pids=()
+	local s start ms since pids=()
+	# From a fixed time, not "the last second": a follower that attaches
+	# late still gets the stop's lines.
+	since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	for s in $SERVICES; do
-		podman logs -f --since 1s "$(cname "$s")" >"$W/down.$s.log" 2>&1 &
+		podman logs -f --since "$since" "$(cname "$s")" >"$W/down.$s.log" 2>&1 &
 		pids+=($!)
 	done
 	start=$(now_ms)
@@ -90,7 +93,7 @@ main() {
 		END { print m, v, t, n }' "$W/memory")
 
 	echo
-	echo "== the Virtual Core: $n containers ($SERVICES), $(podman-compose version 2>/dev/null | awk '/version/ {v = $NF} END {print "podman-compose", v}')"
+	echo "== the Virtual Core: $n containers ($SERVICES), $(podman-compose version 2>&1 | awk '/podman-compose.* version/ {print "podman-compose", $NF}')"
 	printf '%-10s %12s %16s %12s\n' container "vcore PSS" "vcore alone" "all PSS"
 	awk '{ printf "%-10s %9.2f MB %13.2f MB %9.2f MB\n", $1, $2 / 1024, $3 / 1024, $4 / 1024 }' "$W/memory"
 	printf '%-10s %9.2f MB %16s %9.2f MB  (vcore %.1f%% of the stack)\n' total \
