@@ -249,6 +249,20 @@ jpt_api_answers() {
 	curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$(port "$1" 8000)/hub/api"
 }
 
+# jpt_still_knows NAME TOKEN-FILE SECONDS: the Hub of NAME, started again or
+# new on the same database, answers and takes alice's token of before (what
+# it says of her is left in $W/jup-user); its database knows her. In a check.
+jpt_still_knows() {
+	local out
+	jpt_wait_api "$1" "$3" ||
+		{ logs_of "$1" | tail -n 30; why "the Hub's API does not answer"; }
+	out=$(curl -s -H "Authorization: token $(cat "$2")" \
+		"http://127.0.0.1:$(port "$1" 8000)/hub/api/user")
+	echo "$out" | tee "$W/jup-user"
+	grep -q '"name": *"alice"' <<<"$out" || why "her token of before is not known"
+	jupyter_hub_knows "$1" alice || why "jupyter_hub_knows: alice is not known"
+}
+
 # jpt_wait_api NAME SECONDS: until the Hub's API answers; 1 at the limit
 # or as soon as the container is not running.
 jpt_wait_api() {
@@ -420,13 +434,8 @@ c_jup_stopped_clean() {
 c_jup_restart() {
 	local out
 	pm start "$P-jup" >/dev/null || why "podman start failed"
-	jpt_wait_api "$P-jup" 90 ||
-		{ logs_of "$P-jup" | tail -n 30; why "the Hub's API does not answer"; }
-	out=$(curl -s -H "Authorization: token $(cat "$W/jup-token")" \
-		"http://127.0.0.1:$(port "$P-jup" 8000)/hub/api/user")
-	echo "$out"
-	grep -q '"name": *"alice"' <<<"$out" || why "the token is not known any more"
-	jupyter_hub_knows "$P-jup" alice || why "jupyter_hub_knows: alice is not known"
+	jpt_still_knows "$P-jup" "$W/jup-token" 90
+	out=$(cat "$W/jup-user")
 	jupyter_hub_knows "$P-jup" mallory && why "jupyter_hub_knows: mallory is known"
 	grep -q '"server": *null' <<<"$out" || why "her server is said to run"
 	out=$(jupyter_read_file "$P-jup" alice alicepw /home/alice/note.txt) ||
@@ -496,13 +505,7 @@ c_jup_pg_restart() {
 		-e JUPYTERHUB_DB_URL="postgresql://jupyterhub@$(podman inspect --format \
 		'{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$P-jpg")/jupyterhub" ||
 		why "podman run failed"
-	jpt_wait_api "$P-jupg" 120 ||
-		{ logs_of "$P-jupg" | tail -n 30; why "the Hub's API does not answer"; }
-	out=$(curl -s -H "Authorization: token $(cat "$W/jupg-token")" \
-		"http://127.0.0.1:$(port "$P-jupg" 8000)/hub/api/user")
-	echo "$out"
-	grep -q '"name": *"alice"' <<<"$out" || why "the token is not known to the new Hub"
-	jupyter_hub_knows "$P-jupg" alice || why "jupyter_hub_knows: alice is not known"
+	jpt_still_knows "$P-jupg" "$W/jupg-token" 120
 	out=$(jupyter_read_file "$P-jupg" alice alicepw /home/alice/note.txt) ||
 		why "jupyter_read_file failed"
 	echo "read: $out"
