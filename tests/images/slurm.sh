@@ -312,7 +312,7 @@ c_slurm_node_readdress() {
 	out=$(podman exec "$P-ctl" timeout 60 srun -w node2 hostname) || why "srun -w node2 failed"
 	echo "srun -w node2 hostname: $out"
 	[ "$out" = node2 ] || why "not node2"
-	podman rm -f -t 0 "$P-placeholder" >/dev/null
+	podman rm -f -v -t 0 "$P-placeholder" >/dev/null
 }
 
 # SLURM_ROLE=both: a one-container cluster, its own node; no
