@@ -1143,18 +1143,17 @@ copy_limits(cfg_t *sec, struct svc_config *s)
 bool
 config_condition_holds(const char *cond)
 {
+	extern char **environ;
 	size_t len = strcspn(cond, "!=");
-	char name[128];
-	const char *value, *alt;
 	bool negate = cond[len] == '!';
+	const char *value = "", *alt;
 
-	if (len >= sizeof(name)) {
-		return false;
+	for (char **e = environ; *e != NULL; e++) {
+		if (strncmp(*e, cond, len) == 0 && (*e)[len] == '=') {
+			value = *e + len + 1;
+			break;
+		}
 	}
-	memcpy(name, cond, len);
-	name[len] = '\0';
-	value = getenv(name);
-	value = value != NULL ? value : "";
 	if (cond[len] == '\0') {
 		return value[0] != '\0';
 	}

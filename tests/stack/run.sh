@@ -17,19 +17,22 @@
 . "$TOP/tests/images/slurm.sh"
 . "$TOP/tests/images/jupyter.sh"
 
-# as_alice CMD: her login to the login server with the key LDAP holds.
-as_alice() {
-	ssh -i "$W/alice_id" -o IdentitiesOnly=yes -o BatchMode=yes \
+# stack_ssh KEY USER SERVICE CMD...: the OpenSSH client into a container
+# of the stack, at its address on the stack's network.
+stack_ssh() {
+	local key=$1 user=$2 svc=$3; shift 3
+	ssh -i "$key" -o IdentitiesOnly=yes -o BatchMode=yes \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		-o ConnectTimeout=10 -o LogLevel=ERROR "alice@$(ip_of user)" "$@"
+		-o ConnectTimeout=10 -o LogLevel=ERROR "$user@$(ip_of "$svc")" "$@"
 }
+
+# as_alice CMD: her login to the login server with the key LDAP holds.
+as_alice() { stack_ssh "$W/alice_id" alice user "$@"; }
 
 # as_root SERVICE CMD: the administrator's login, with the key from .env.
 as_root() {
 	local s=$1; shift
-	ssh -i "$W/id" -o IdentitiesOnly=yes -o BatchMode=yes \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		-o ConnectTimeout=10 -o LogLevel=ERROR "root@$(ip_of "$s")" "$@"
+	stack_ssh "$W/id" root "$s" "$@"
 }
 
 # ---- the checks ----
